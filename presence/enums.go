@@ -1,0 +1,96 @@
+package presence
+
+import "github.com/ringwatch/ringwatch/internal/jsonx"
+
+// TelephonyStatus is the telephony presence of an extension or of one of its
+// active calls. Values outside the documented set are kept as they came.
+type TelephonyStatus string
+
+// The documented telephony statuses.
+const (
+	NoCall        TelephonyStatus = "NoCall"
+	CallConnected TelephonyStatus = "CallConnected"
+	Ringing       TelephonyStatus = "Ringing"
+	OnHold        TelephonyStatus = "OnHold"
+	ParkedCall    TelephonyStatus = "ParkedCall"
+)
+
+// Status is an aggregated or user-defined presence status (presenceStatus,
+// userStatus).
+type Status = string
+
+// The documented presence statuses.
+const (
+	StatusOffline   Status = "Offline"
+	StatusBusy      Status = "Busy"
+	StatusAvailable Status = "Available"
+)
+
+// DNDStatus is a do-not-disturb status (dndStatus, dndStatusPersonal).
+type DNDStatus = string
+
+// The documented do-not-disturb statuses.
+const (
+	TakeAllCalls               DNDStatus = "TakeAllCalls"
+	DoNotAcceptDepartmentCalls DNDStatus = "DoNotAcceptDepartmentCalls"
+	TakeDepartmentCallsOnly    DNDStatus = "TakeDepartmentCallsOnly"
+	DoNotAcceptAnyCalls        DNDStatus = "DoNotAcceptAnyCalls"
+	DNDUnknown                 DNDStatus = "Unknown"
+)
+
+// MeetingStatus values.
+const (
+	MeetingConnected    = "Connected"
+	MeetingDisconnected = "Disconnected"
+)
+
+// Direction of a call.
+const (
+	Inbound  = "Inbound"
+	Outbound = "Outbound"
+)
+
+// TerminationType values of an ended active call.
+const (
+	TerminationFinal        = "final"
+	TerminationIntermediate = "intermediate" // deprecated by RingCentral: the call continues on another device
+)
+
+// Line statuses of a delegated-line appearance.
+const (
+	LineSeized   = "Seized"
+	LineReleased = "Released"
+)
+
+// Call-queue display line types (CallInfo.Primary.Type and
+// CallInfo.Additional.Type).
+const (
+	InfoPhoneNumberLabel = "PhoneNumberLabel"
+	InfoPhoneNumber      = "PhoneNumber"
+	InfoQueueExtension   = "QueueExtension"
+	InfoQueueName        = "QueueName"
+	InfoCallerIDName     = "CallerIdName"
+	InfoCallerIDNumber   = "CallerIdNumber"
+	InfoNone             = "None"
+)
+
+// enums interns every documented enum value of this package, so decoding a
+// documented value allocates nothing.
+var enums = jsonx.NewInterner(
+	string(NoCall), string(CallConnected), string(Ringing), string(OnHold), string(ParkedCall),
+	StatusOffline, StatusBusy, StatusAvailable,
+	TakeAllCalls, DoNotAcceptDepartmentCalls, TakeDepartmentCallsOnly, DoNotAcceptAnyCalls, DNDUnknown,
+	MeetingConnected, MeetingDisconnected, Inbound, Outbound,
+	TerminationFinal, TerminationIntermediate, LineSeized, LineReleased,
+	InfoPhoneNumberLabel, InfoPhoneNumber, InfoQueueExtension, InfoQueueName, InfoCallerIDName,
+	InfoCallerIDNumber, InfoNone,
+)
+
+// enum is a string field decoded through enums.
+type enum string
+
+func (e *enum) UnmarshalJSON(b []byte) error {
+	s, err := enums.String(b)
+	*e = enum(s)
+	return err
+}
