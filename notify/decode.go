@@ -4,27 +4,43 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ringwatch/ringwatch/internal/jsonx"
 	"github.com/ringwatch/ringwatch/subscription"
 )
 
-// DecodeError reports a notification that could not be decoded.
+// DecodeError reports a notification that could not be decoded: what was
+// wrong and where.
 type DecodeError struct {
 	// Event is the notification's event filter, if it was read.
 	Event string
-	// Part is what failed: "envelope" or the kind of body.
+	// Part is what failed: "envelope" or the kind of body ("presence
+	// body", "telephony body", "reminder body").
 	Part string
-	// Err is the underlying error; it names the offending field or offset.
+	// Path is the field that was wrong, such as
+	// "body.activeCalls[0].startTime"; empty when the input is not JSON at
+	// all or the fault is not in one field.
+	Path string
+	// Offset is the byte offset of the fault in the notification, or -1
+	// when it is not known.
+	Offset int
+	// Err is the underlying error.
 	Err error
 }
 
 func (e *DecodeError) Error() string {
 	s := "notify: decode " + e.Part
 	if e.Event != "" {
-		s += " of " + e.Event
+		s += " of " + strconv.Quote(e.Event)
+	}
+	var jerr *jsonx.Error
+	if errors.As(e.Err, &jerr) {
+		if e.Path != "" {
+			s += ": " + e.Path
+		}
+		return s + ": " + jerr.Msg + " (at byte " + strconv.Itoa(e.Offset) + ")"
 	}
 	return s + ": " + e.Err.Error()
 }
@@ -33,19 +49,53 @@ func (e *DecodeError) Error() string {
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // ErrNoEvent is the cause of a DecodeError for an envelope without an event
-// filter.
+// filter: a WebSocket frame or a request rather than a notification, for
+// instance.
 var ErrNoEvent = errors.New("notification has no event filter")
 
-// wireEnvelope is the notification envelope. Body is kept as a reference
-// into the decoded buffer until the event filter says how to decode it.
-type wireEnvelope struct {
-	UUID           jsonx.String  `json:"uuid"`
-	Event          jsonx.String  `json:"event"`
-	Timestamp      jsonx.Time    `json:"timestamp"`
-	SubscriptionID jsonx.String  `json:"subscriptionId"`
-	OwnerID        jsonx.String  `json:"ownerId"`
-	Body           jsonx.Ref     `json:"body"`
-	PNAPNS         *wireEnvelope `json:"pn_apns"`
+var errNoBody = errors.New("notification has no body")
+
+// envelope is the notification envelope. Body aliases the decoded buffer
+// until the event filter says how to decode it; bodyAt is its offset there.
+type envelope struct {
+	uuid, event, subscriptionID, ownerID string
+	timestamp                            time.Time
+	body                                 []byte
+	bodyAt                               int
+	apns                                 *envelope
+}
+
+func readEnvelope(r *jsonx.Reader, e *envelope) {
+	for ok := r.Object(); ok; ok = r.More() {
+		switch string(r.Key()) {
+		case "uuid":
+			e.uuid = r.String()
+		case "event":
+			e.event = r.String()
+		case "timestamp":
+			e.timestamp = r.Time()
+		case "subscriptionId":
+			e.subscriptionID = r.String()
+		case "ownerId":
+			e.ownerID = r.String()
+		case "body":
+			if r.Null() {
+				e.body = nil
+				continue
+			}
+			e.bodyAt = r.Offset() // Null skipped the whitespace before the body
+			e.body = r.Raw()
+		case "pn_apns":
+			if r.Null() {
+				e.apns = nil
+				continue
+			}
+			e.apns = new(envelope)
+			readEnvelope(r, e.apns)
+		default:
+			r.Skip()
+		}
+	}
 }
 
 // Decode decodes one notification envelope (as delivered by a webhook, in a
@@ -59,89 +109,104 @@ type wireEnvelope struct {
 //
 // An envelope nested in the documented pn_apns wrapper is unwrapped. Decode
 // copies data, so the caller may reuse it; Header.Raw holds the copy. A
-// malformed notification returns a *DecodeError that says what was wrong
-// and where; Decode never panics.
+// malformed notification, or JSON that is not a notification (no event
+// filter), returns a *DecodeError that says what was wrong and where;
+// Decode never panics.
 func Decode(data []byte) (Event, error) {
 	buf := bytes.Clone(data)
-	var env wireEnvelope
-	if err := json.Unmarshal(buf, &env); err != nil {
-		return nil, &DecodeError{Part: "envelope", Err: located(err)}
+	r := jsonx.NewReader(buf)
+	var env envelope
+	readEnvelope(&r, &env)
+	if err := r.End(); err != nil {
+		return nil, newDecodeError("", "envelope", err, 0, "")
 	}
 	e := &env
-	if e.Body.IsNull() && e.PNAPNS != nil && !e.PNAPNS.Body.IsNull() {
-		inner := e.PNAPNS
+	if e.body == nil && e.apns != nil && e.apns.body != nil {
+		inner := e.apns
 		// The wrapper repeats uuid, subscriptionId and ownerId at top level;
 		// prefer the inner copy and fall back to the outer one.
-		if inner.UUID == "" {
-			inner.UUID = e.UUID
+		if inner.uuid == "" {
+			inner.uuid = e.uuid
 		}
-		if inner.SubscriptionID == "" {
-			inner.SubscriptionID = e.SubscriptionID
+		if inner.subscriptionID == "" {
+			inner.subscriptionID = e.subscriptionID
 		}
-		if inner.OwnerID == "" {
-			inner.OwnerID = e.OwnerID
+		if inner.ownerID == "" {
+			inner.ownerID = e.ownerID
 		}
 		e = inner
 	}
 	h := Header{
-		UUID:           string(e.UUID),
-		Event:          string(e.Event),
-		SubscriptionID: string(e.SubscriptionID),
-		OwnerID:        string(e.OwnerID),
-		Timestamp:      time.Time(e.Timestamp),
+		UUID:           e.uuid,
+		Event:          e.event,
+		SubscriptionID: e.subscriptionID,
+		OwnerID:        e.ownerID,
+		Timestamp:      e.timestamp,
 		Raw:            buf,
 	}
 	if h.Event == "" {
-		return nil, &DecodeError{Part: "envelope", Err: ErrNoEvent}
+		return nil, &DecodeError{Part: "envelope", Offset: -1, Err: ErrNoEvent}
 	}
 	kind := subscription.Classify(h.Event)
 	switch {
 	case kind.IsPresence():
 		ev := &PresenceEvent{Header: h}
-		if e.Body.IsNull() {
-			return nil, &DecodeError{Event: h.Event, Part: "presence body", Err: errNoBody}
+		if e.body == nil {
+			return nil, &DecodeError{Event: h.Event, Part: "presence body", Path: "body", Offset: -1, Err: errNoBody}
 		}
-		if err := ev.Body.UnmarshalJSON(e.Body); err != nil {
-			return nil, &DecodeError{Event: h.Event, Part: "presence body", Err: located(err)}
+		if err := ev.Body.UnmarshalJSON(e.body); err != nil {
+			return nil, newDecodeError(h.Event, "presence body", err, e.bodyAt, "body")
 		}
 		return ev, nil
 	case kind.IsTelephony():
 		ev := &TelephonyEvent{Header: h}
-		if e.Body.IsNull() {
-			return nil, &DecodeError{Event: h.Event, Part: "telephony body", Err: errNoBody}
+		if e.body == nil {
+			return nil, &DecodeError{Event: h.Event, Part: "telephony body", Path: "body", Offset: -1, Err: errNoBody}
 		}
-		if err := ev.Body.UnmarshalJSON(e.Body); err != nil {
-			return nil, &DecodeError{Event: h.Event, Part: "telephony body", Err: located(err)}
+		if err := ev.Body.UnmarshalJSON(e.body); err != nil {
+			return nil, newDecodeError(h.Event, "telephony body", err, e.bodyAt, "body")
 		}
 		return ev, nil
 	case kind == subscription.KindRenewalReminder:
 		ev := &RenewalReminder{Header: h}
-		if !e.Body.IsNull() {
-			var body struct {
-				ExpiresIn jsonx.Int64 `json:"expiresIn"`
+		br := jsonx.NewReader(e.body)
+		if e.body != nil {
+			for ok := br.Object(); ok; ok = br.More() {
+				if string(br.Key()) == "expiresIn" {
+					ev.ExpiresIn = int(br.Int64())
+				} else {
+					br.Skip()
+				}
 			}
-			if err := json.Unmarshal(e.Body, &body); err != nil {
-				return nil, &DecodeError{Event: h.Event, Part: "reminder body", Err: located(err)}
+			if err := br.End(); err != nil {
+				return nil, newDecodeError(h.Event, "reminder body", err, e.bodyAt, "body")
 			}
-			ev.ExpiresIn = int(body.ExpiresIn)
 		}
 		return ev, nil
 	}
 	ev := &Unknown{Header: h}
-	if !e.Body.IsNull() {
-		ev.Body = json.RawMessage(e.Body)
+	if e.body != nil {
+		ev.Body = json.RawMessage(e.body)
 	}
 	return ev, nil
 }
 
-var errNoBody = errors.New("notification has no body")
-
-// located adds the byte offset to a JSON syntax error, whose message lacks
-// it.
-func located(err error) error {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return fmt.Errorf("at byte %d: %w", syn.Offset, err)
+// newDecodeError locates err, whose offset and path are relative to a body
+// found at offset at in the notification under the field prefix.
+func newDecodeError(event, part string, err error, at int, prefix string) *DecodeError {
+	de := &DecodeError{Event: event, Part: part, Path: prefix, Offset: -1, Err: err}
+	var jerr *jsonx.Error
+	if errors.As(err, &jerr) {
+		de.Offset = at + jerr.Offset
+		switch {
+		case jerr.Path == "":
+		case prefix == "":
+			de.Path = jerr.Path
+		case jerr.Path[0] == '[':
+			de.Path = prefix + jerr.Path
+		default:
+			de.Path = prefix + "." + jerr.Path
+		}
 	}
-	return err
+	return de
 }

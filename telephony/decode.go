@@ -1,17 +1,16 @@
 package telephony
 
 import (
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/ringwatch/ringwatch/internal/jsonx"
 )
 
 // ParseSession decodes the body of a telephony-session notification, or a
-// session read from the REST API (whose party owner object is folded into
-// AccountID and ExtensionID). A malformed body returns an error naming the
-// offending field.
+// session read from the REST API (whose session id is named "id", and
+// whose party owner object is folded into AccountID and ExtensionID). A
+// malformed body returns an error naming the offending field and its byte
+// offset.
 func ParseSession(body []byte) (*Session, error) {
 	var s Session
 	if err := s.UnmarshalJSON(body); err != nil {
@@ -31,214 +30,316 @@ func ParseParty(body []byte) (*Party, error) {
 
 // UnmarshalJSON decodes a session body tolerantly.
 func (s *Session) UnmarshalJSON(b []byte) error {
-	var w wireSession
-	if err := json.Unmarshal(b, &w); err != nil {
+	r := jsonx.NewReader(b)
+	decodeSession(&r, s)
+	if err := r.End(); err != nil {
 		return fmt.Errorf("telephony: %w", err)
 	}
-	w.to(s)
 	return nil
 }
 
 // UnmarshalJSON decodes a party tolerantly.
 func (p *Party) UnmarshalJSON(b []byte) error {
-	var w wireParty
-	if err := json.Unmarshal(b, &w); err != nil {
+	r := jsonx.NewReader(b)
+	decodeParty(&r, p)
+	if err := r.End(); err != nil {
 		return fmt.Errorf("telephony: %w", err)
 	}
-	w.to(p)
 	return nil
 }
 
-type wireSession struct {
-	Sequence           jsonx.Int64  `json:"sequence"`
-	SessionID          jsonx.String `json:"sessionId"`
-	TelephonySessionID jsonx.String `json:"telephonySessionId"`
-	ID                 jsonx.String `json:"id"` // the REST form names the session id "id"
-	ServerID           jsonx.String `json:"serverId"`
-	EventTime          jsonx.Time   `json:"eventTime"`
-	CreationTime       jsonx.Time   `json:"creationTime"`
-	Origin             struct {
-		Type enum `json:"type"`
-	} `json:"origin"`
-	Parties        []wireParty  `json:"parties"`
-	AccountID      jsonx.String `json:"accountId"`
-	ExtensionID    jsonx.String `json:"extensionId"`
-	VoiceCallToken string       `json:"voiceCallToken"`
-}
-
-type wireEndpoint struct {
-	PhoneNumber jsonx.String `json:"phoneNumber"`
-	Name        jsonx.String `json:"name"`
-	ExtensionID jsonx.String `json:"extensionId"`
-	DeviceID    jsonx.String `json:"deviceId"`
-}
-
-func (e *wireEndpoint) to() Endpoint {
-	return Endpoint{PhoneNumber: string(e.PhoneNumber), Name: string(e.Name), ExtensionID: string(e.ExtensionID), DeviceID: string(e.DeviceID)}
-}
-
-type wireInfoLine struct {
-	Type  enum         `json:"type"`
-	Value jsonx.String `json:"value"`
-}
-
-func (l *wireInfoLine) to() *InfoLine {
-	if l == nil {
-		return nil
-	}
-	return &InfoLine{Type: string(l.Type), Value: string(l.Value)}
-}
-
-type wireParty struct {
-	ID          jsonx.String `json:"id"`
-	AccountID   jsonx.String `json:"accountId"`
-	ExtensionID jsonx.String `json:"extensionId"`
-	Owner       *struct {
-		AccountID   jsonx.String `json:"accountId"`
-		ExtensionID jsonx.String `json:"extensionId"`
-	} `json:"owner"`
-	Direction enum         `json:"direction"`
-	From      wireEndpoint `json:"from"`
-	To        wireEndpoint `json:"to"`
-	Status    struct {
-		Code        enum         `json:"code"`
-		Reason      enum         `json:"reason"`
-		Description jsonx.String `json:"description"`
-		ParkData    jsonx.String `json:"parkData"`
-		PeerID      *struct {
-			SessionID          jsonx.String `json:"sessionId"`
-			TelephonySessionID jsonx.String `json:"telephonySessionId"`
-			PartyID            jsonx.String `json:"partyId"`
-		} `json:"peerId"`
-		MobilePickupData *struct {
-			CCMailboxes []jsonx.String `json:"ccMailboxes"`
-			To          jsonx.String   `json:"to"`
-			SID         jsonx.String   `json:"sid"`
-			SrvLvl      jsonx.String   `json:"srvLvl"`
-			SrvLvlLower jsonx.String   `json:"srvlvl"`
-			SrvLvlExt   jsonx.String   `json:"srvLvlExt"`
-		} `json:"mobilePickupData"`
-		RCC jsonx.Bool `json:"rcc"`
-	} `json:"status"`
-	Park *struct {
-		ID jsonx.String `json:"id"`
-	} `json:"park"`
-	Recordings []struct {
-		ID     jsonx.String `json:"id"`
-		Active jsonx.Bool   `json:"active"`
-	} `json:"recordings"`
-	ConferenceRole enum `json:"conferenceRole"`
-	RingOutRole    enum `json:"ringOutRole"`
-	RingMeRole     enum `json:"ringMeRole"`
-	SIPData        *struct {
-		CallID  jsonx.String `json:"callId"`
-		ToTag   jsonx.String `json:"toTag"`
-		FromTag jsonx.String `json:"fromTag"`
-	} `json:"sipData"`
-	UICallInfo *struct {
-		Primary    *wireInfoLine `json:"primary"`
-		Additional *wireInfoLine `json:"additional"`
-	} `json:"uiCallInfo"`
-	QueueCall  jsonx.Bool `json:"queueCall"`
-	Attributes *struct {
-		QueueCall jsonx.Bool `json:"queueCall"`
-	} `json:"attributes"`
-	MissedCall jsonx.Bool `json:"missedCall"`
-	StandAlone jsonx.Bool `json:"standAlone"`
-	Muted      jsonx.Bool `json:"muted"`
-}
-
-func (w *wireSession) to(s *Session) {
-	tsid := w.TelephonySessionID
-	if tsid == "" {
-		tsid = w.ID
-	}
-	*s = Session{
-		Sequence:           int64(w.Sequence),
-		SessionID:          string(w.SessionID),
-		TelephonySessionID: string(tsid),
-		ServerID:           string(w.ServerID),
-		EventTime:          time.Time(w.EventTime),
-		CreationTime:       time.Time(w.CreationTime),
-		Origin:             Origin{Type: string(w.Origin.Type)},
-		AccountID:          string(w.AccountID),
-		ExtensionID:        string(w.ExtensionID),
-		VoiceCallToken:     w.VoiceCallToken,
-	}
-	if len(w.Parties) > 0 {
-		s.Parties = make([]Party, len(w.Parties))
-		for i := range w.Parties {
-			w.Parties[i].to(&s.Parties[i])
+// decodeSession reads a session in one pass. Repeated keys replace earlier
+// ones, as in encoding/json.
+func decodeSession(r *jsonx.Reader, s *Session) {
+	*s = Session{}
+	var restID string
+	for ok := r.Object(); ok; ok = r.More() {
+		switch string(r.Key()) {
+		case "sequence":
+			s.Sequence = r.Int64()
+		case "sessionId":
+			s.SessionID = r.String()
+		case "telephonySessionId":
+			s.TelephonySessionID = r.String()
+		case "id": // the REST form names the session id "id"
+			restID = r.String()
+		case "serverId":
+			s.ServerID = r.String()
+		case "eventTime":
+			s.EventTime = r.Time()
+		case "creationTime":
+			s.CreationTime = r.Time()
+		case "origin":
+			s.Origin = Origin{}
+			for ok := r.Object(); ok; ok = r.More() {
+				if string(r.Key()) == "type" {
+					s.Origin.Type = r.Enum(enums)
+				} else {
+					r.Skip()
+				}
+			}
+		case "parties":
+			s.Parties = nil
+			for ok := r.Array(); ok; ok = r.More() {
+				s.Parties = append(s.Parties, Party{})
+				decodeParty(r, &s.Parties[len(s.Parties)-1])
+			}
+		case "accountId":
+			s.AccountID = r.String()
+		case "extensionId":
+			s.ExtensionID = r.String()
+		case "voiceCallToken":
+			s.VoiceCallToken = r.String()
+		default:
+			r.Skip()
 		}
 	}
+	if s.TelephonySessionID == "" {
+		s.TelephonySessionID = restID
+	}
 }
 
-func (w *wireParty) to(p *Party) {
-	*p = Party{
-		ID:             string(w.ID),
-		AccountID:      string(w.AccountID),
-		ExtensionID:    string(w.ExtensionID),
-		Direction:      string(w.Direction),
-		From:           w.From.to(),
-		To:             w.To.to(),
-		ConferenceRole: string(w.ConferenceRole),
-		RingOutRole:    string(w.RingOutRole),
-		RingMeRole:     string(w.RingMeRole),
-		QueueCall:      bool(w.QueueCall),
-		MissedCall:     bool(w.MissedCall),
-		StandAlone:     bool(w.StandAlone),
-		Muted:          bool(w.Muted),
-	}
-	if o := w.Owner; o != nil {
-		if p.AccountID == "" {
-			p.AccountID = string(o.AccountID)
+func decodeParty(r *jsonx.Reader, p *Party) {
+	*p = Party{}
+	var ownerAccount, ownerExtension string
+	var attrQueueCall bool
+	for ok := r.Object(); ok; ok = r.More() {
+		switch string(r.Key()) {
+		case "id":
+			p.ID = r.String()
+		case "accountId":
+			p.AccountID = r.String()
+		case "extensionId":
+			p.ExtensionID = r.String()
+		case "owner":
+			ownerAccount, ownerExtension = "", ""
+			for ok := r.Object(); ok; ok = r.More() {
+				switch string(r.Key()) {
+				case "accountId":
+					ownerAccount = r.String()
+				case "extensionId":
+					ownerExtension = r.String()
+				default:
+					r.Skip()
+				}
+			}
+		case "direction":
+			p.Direction = r.Enum(enums)
+		case "from":
+			decodeEndpoint(r, &p.From)
+		case "to":
+			decodeEndpoint(r, &p.To)
+		case "status":
+			decodeStatus(r, &p.Status)
+		case "park":
+			// Every notification carries "park": {}; only a park id means
+			// parked.
+			p.Park = nil
+			var id string
+			for ok := r.Object(); ok; ok = r.More() {
+				if string(r.Key()) == "id" {
+					id = r.String()
+				} else {
+					r.Skip()
+				}
+			}
+			if id != "" {
+				p.Park = &Park{ID: id}
+			}
+		case "recordings":
+			p.Recordings = nil
+			for ok := r.Array(); ok; ok = r.More() {
+				var rec Recording
+				for ok := r.Object(); ok; ok = r.More() {
+					switch string(r.Key()) {
+					case "id":
+						rec.ID = r.String()
+					case "active":
+						rec.Active = r.Bool()
+					default:
+						r.Skip()
+					}
+				}
+				p.Recordings = append(p.Recordings, rec)
+			}
+		case "conferenceRole":
+			p.ConferenceRole = r.Enum(enums)
+		case "ringOutRole":
+			p.RingOutRole = r.Enum(enums)
+		case "ringMeRole":
+			p.RingMeRole = r.Enum(enums)
+		case "sipData":
+			p.SIPData = nil
+			if r.Null() {
+				continue
+			}
+			sd := new(SIPData)
+			for ok := r.Object(); ok; ok = r.More() {
+				switch string(r.Key()) {
+				case "callId":
+					sd.CallID = r.String()
+				case "toTag":
+					sd.ToTag = r.String()
+				case "fromTag":
+					sd.FromTag = r.String()
+				default:
+					r.Skip()
+				}
+			}
+			p.SIPData = sd
+		case "uiCallInfo":
+			p.UICallInfo = nil
+			if r.Null() {
+				continue
+			}
+			u := new(UICallInfo)
+			for ok := r.Object(); ok; ok = r.More() {
+				switch string(r.Key()) {
+				case "primary":
+					u.Primary = decodeInfoLine(r)
+				case "additional":
+					u.Additional = decodeInfoLine(r)
+				default:
+					r.Skip()
+				}
+			}
+			p.UICallInfo = u
+		case "queueCall":
+			p.QueueCall = r.Bool()
+		case "attributes":
+			// The REST form's attributes.queueCall.
+			attrQueueCall = false
+			for ok := r.Object(); ok; ok = r.More() {
+				if string(r.Key()) == "queueCall" {
+					attrQueueCall = r.Bool()
+				} else {
+					r.Skip()
+				}
+			}
+		case "missedCall":
+			p.MissedCall = r.Bool()
+		case "standAlone":
+			p.StandAlone = r.Bool()
+		case "muted":
+			p.Muted = r.Bool()
+		default:
+			r.Skip()
 		}
-		if p.ExtensionID == "" {
-			p.ExtensionID = string(o.ExtensionID)
-		}
 	}
-	if a := w.Attributes; a != nil && bool(a.QueueCall) {
+	if p.AccountID == "" {
+		p.AccountID = ownerAccount
+	}
+	if p.ExtensionID == "" {
+		p.ExtensionID = ownerExtension
+	}
+	if attrQueueCall {
 		p.QueueCall = true
 	}
-	st := &w.Status
-	p.Status = Status{
-		Code:        ParseStatusCode(string(st.Code)),
-		Reason:      string(st.Reason),
-		Description: string(st.Description),
-		ParkData:    string(st.ParkData),
-		RCC:         bool(st.RCC),
-	}
-	if pi := st.PeerID; pi != nil {
-		p.Status.PeerID = &PeerID{SessionID: string(pi.SessionID), TelephonySessionID: string(pi.TelephonySessionID), PartyID: string(pi.PartyID)}
-	}
-	if m := st.MobilePickupData; m != nil {
-		lvl := m.SrvLvl
-		if lvl == "" {
-			lvl = m.SrvLvlLower
+}
+
+func decodeEndpoint(r *jsonx.Reader, e *Endpoint) {
+	*e = Endpoint{}
+	for ok := r.Object(); ok; ok = r.More() {
+		switch string(r.Key()) {
+		case "phoneNumber":
+			e.PhoneNumber = r.String()
+		case "name":
+			e.Name = r.String()
+		case "extensionId":
+			e.ExtensionID = r.String()
+		case "deviceId":
+			e.DeviceID = r.String()
+		default:
+			r.Skip()
 		}
-		mp := &MobilePickupData{To: string(m.To), SID: string(m.SID), SrvLvl: string(lvl), SrvLvlExt: string(m.SrvLvlExt)}
-		if len(m.CCMailboxes) > 0 {
-			mp.CCMailboxes = make([]string, len(m.CCMailboxes))
-			for i, v := range m.CCMailboxes {
-				mp.CCMailboxes[i] = string(v)
+	}
+}
+
+func decodeStatus(r *jsonx.Reader, st *Status) {
+	*st = Status{}
+	for ok := r.Object(); ok; ok = r.More() {
+		switch string(r.Key()) {
+		case "code":
+			st.Code = ParseStatusCode(r.Enum(enums))
+		case "reason":
+			st.Reason = r.Enum(enums)
+		case "description":
+			st.Description = r.String()
+		case "parkData":
+			st.ParkData = r.String()
+		case "peerId":
+			st.PeerID = nil
+			if r.Null() {
+				continue
 			}
+			pi := new(PeerID)
+			for ok := r.Object(); ok; ok = r.More() {
+				switch string(r.Key()) {
+				case "sessionId":
+					pi.SessionID = r.String()
+				case "telephonySessionId":
+					pi.TelephonySessionID = r.String()
+				case "partyId":
+					pi.PartyID = r.String()
+				default:
+					r.Skip()
+				}
+			}
+			st.PeerID = pi
+		case "mobilePickupData":
+			st.MobilePickupData = nil
+			if r.Null() {
+				continue
+			}
+			m := new(MobilePickupData)
+			var lower string
+			for ok := r.Object(); ok; ok = r.More() {
+				switch string(r.Key()) {
+				case "ccMailboxes":
+					m.CCMailboxes = nil
+					for ok := r.Array(); ok; ok = r.More() {
+						m.CCMailboxes = append(m.CCMailboxes, r.String())
+					}
+				case "to":
+					m.To = r.String()
+				case "sid":
+					m.SID = r.String()
+				case "srvLvl":
+					m.SrvLvl = r.String()
+				case "srvlvl": // the spec's spelling
+					lower = r.String()
+				case "srvLvlExt":
+					m.SrvLvlExt = r.String()
+				default:
+					r.Skip()
+				}
+			}
+			if m.SrvLvl == "" {
+				m.SrvLvl = lower
+			}
+			st.MobilePickupData = m
+		case "rcc":
+			st.RCC = r.Bool()
+		default:
+			r.Skip()
 		}
-		p.Status.MobilePickupData = mp
 	}
-	// Every notification carries "park": {}; only a park id means parked.
-	if w.Park != nil && w.Park.ID != "" {
-		p.Park = &Park{ID: string(w.Park.ID)}
+}
+
+func decodeInfoLine(r *jsonx.Reader) *InfoLine {
+	if r.Null() {
+		return nil
 	}
-	if len(w.Recordings) > 0 {
-		p.Recordings = make([]Recording, len(w.Recordings))
-		for i, r := range w.Recordings {
-			p.Recordings[i] = Recording{ID: string(r.ID), Active: bool(r.Active)}
+	l := new(InfoLine)
+	for ok := r.Object(); ok; ok = r.More() {
+		switch string(r.Key()) {
+		case "type":
+			l.Type = r.Enum(enums)
+		case "value":
+			l.Value = r.String()
+		default:
+			r.Skip()
 		}
 	}
-	if s := w.SIPData; s != nil {
-		p.SIPData = &SIPData{CallID: string(s.CallID), ToTag: string(s.ToTag), FromTag: string(s.FromTag)}
-	}
-	if u := w.UICallInfo; u != nil {
-		p.UICallInfo = &UICallInfo{Primary: u.Primary.to(), Additional: u.Additional.to()}
-	}
+	return l
 }
