@@ -1,0 +1,70 @@
+package notify
+
+import "context"
+
+// stage is the pipeline's extension point: a step between de-duplication
+// and the buffer that sees every event of the subscription, in order, and
+// decides what the consumer receives in its place. The call trackers
+// (WithCallTracking, issue 5) are stages.
+//
+// How the pipeline runs stages:
+//
+//   - Every event enters the first stage: each decoded notification that
+//     is not a duplicate (*PresenceEvent, *TelephonyEvent,
+//     *RenewalReminder, *Unknown) and each connection-state event
+//     (*Connected, *Reconnecting, *Recovered, *Resubscribed, *Gap).
+//     *Overflow is made after the stages, at the buffer, and never enters
+//     them.
+//   - process is called for one event at a time, never concurrently, in
+//     the order the transport delivered them, so a stage needs no lock for
+//     its own state (but must not keep emit or ctx after it returns).
+//   - A stage passes events on by calling emit, which hands them to the
+//     next stage, or to the buffer after the last one. It normally emits ev
+//     itself and then the events derived from it (*CallChange,
+//     *PresenceChange), so that they follow the event that caused them. It
+//     may also emit nothing (to filter) or many events (a resync after a
+//     *Gap emits what it found, then the *Gap, or the reverse, as it sees
+//     fit).
+//   - emit may block, under the Block policy, until the consumer makes
+//     room; it returns an error when ctx is done or the subscription is
+//     ending, and the stage must then return that error at once, emitting
+//     nothing more.
+//   - ctx is the context of the Deliver call for notifications, and the
+//     subscription's own context for connection-state events; both are
+//     done when the subscription is closed. Use it for any I/O, such as
+//     the REST calls of a resync: process runs on the transport's
+//     goroutine, and delivery waits for it, which keeps the order but means
+//     a slow resync holds up the stream, by design.
+//   - process returns only emit's error. A stage handles its own failures
+//     (a resync that fails) by logging them and emitting events that say
+//     so (for example a *Gap), never by ending the subscription.
+//
+// A stage is added by an Option that appends a constructor to
+// options.stages; constructors run in Subscribe after every option is
+// applied, in the order of the options, so they can read options.logger:
+//
+//	func WithCallTracking(opts ...TrackingOption) Option {
+//		return optionFunc(func(o *options) {
+//			o.stages = append(o.stages, func(o *options) stage {
+//				return newCallStage(o.logger, opts...)
+//			})
+//		})
+//	}
+//
+// If a stage also implements io.Closer-like stageCloser, close is called
+// once when the subscription ends, after the transport has stopped.
+type stage interface {
+	process(ctx context.Context, ev Event, emit func(Event) error) error
+}
+
+// stageCloser is implemented by stages that hold resources.
+type stageCloser interface {
+	close()
+}
+
+// stageFunc adapts a function to the stage interface.
+type stageFunc func(ctx context.Context, ev Event, emit func(Event) error) error
+
+func (f stageFunc) process(ctx context.Context, ev Event, emit func(Event) error) error {
+	return f(ctx, ev, emit)
+}
