@@ -583,9 +583,9 @@ func (r *Reader) Enum(in Interner) string {
 func (r *Reader) Int64() int64 {
 	var lit []byte
 	start := r.peek()
+	from := r.pos
 	switch {
 	case start == '"':
-		from := r.pos
 		inner, flags := r.scanString()
 		if r.err != nil {
 			return 0
@@ -618,7 +618,7 @@ func (r *Reader) Int64() int64 {
 	if err != nil {
 		f, ferr := strconv.ParseFloat(string(lit), 64)
 		if ferr != nil || f != float64(int64(f)) || f >= 1<<63 || f < -(1<<63) {
-			r.pos -= len(lit)
+			r.pos = from
 			r.fail("want an integer, got " + strconv.Quote(truncate(string(lit), 24)))
 			return 0
 		}
