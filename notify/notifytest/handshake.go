@@ -3,9 +3,9 @@ package notifytest
 import (
 	"context"
 	"errors"
-	"net/url"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 )
 
