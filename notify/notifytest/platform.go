@@ -41,6 +41,7 @@ type Platform struct {
 	closers    []func()
 	auth       authState
 	subs       map[string]*subRecord
+	subSeq     uint64
 	calls      callState
 	faults     []*Fault
 	requests   []Request

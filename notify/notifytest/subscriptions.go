@@ -2,6 +2,7 @@ package notifytest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -44,7 +45,8 @@ type subRecord struct {
 	mode              subscription.DeliveryMode
 	verificationToken string // WebHook: sent with every notification, never returned
 	created           time.Time
-	viaSocket         bool // created over a WebSocket Gateway connection
+	seq               uint64 // creation order
+	viaSocket         bool   // created over a WebSocket Gateway connection
 
 	filters     []subscription.Filter
 	parsed      []subscription.ParsedFilter
@@ -218,6 +220,8 @@ func (p *Platform) createSubscription(ctx context.Context, c *caller, req subscr
 	}
 	p.purgeExpired(now)
 	rec.id = newUUID()
+	p.subSeq++
+	rec.seq = p.subSeq
 	rec.created = now
 	rec.expires = now.Add(lt)
 	p.subs[rec.id] = rec
@@ -438,12 +442,7 @@ func (p *Platform) sortedSubs() []*subRecord {
 	for _, s := range p.subs {
 		out = append(out, s)
 	}
-	slices.SortFunc(out, func(a, b *subRecord) int {
-		if c := a.created.Compare(b.created); c != 0 {
-			return c
-		}
-		return strings.Compare(a.id, b.id)
-	})
+	slices.SortFunc(out, func(a, b *subRecord) int { return cmp.Compare(a.seq, b.seq) })
 	return out
 }
 
