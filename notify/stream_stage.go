@@ -51,8 +51,9 @@ import "context"
 //		})
 //	}
 //
-// If a stage also implements io.Closer-like stageCloser, close is called
-// once when the subscription ends, after the transport has stopped.
+// If a stage also implements stageCloser, close is called once when the
+// subscription ends, after the transport has stopped and no process call
+// can be running.
 type stage interface {
 	process(ctx context.Context, ev Event, emit func(Event) error) error
 }
@@ -60,11 +61,4 @@ type stage interface {
 // stageCloser is implemented by stages that hold resources.
 type stageCloser interface {
 	close()
-}
-
-// stageFunc adapts a function to the stage interface.
-type stageFunc func(ctx context.Context, ev Event, emit func(Event) error) error
-
-func (f stageFunc) process(ctx context.Context, ev Event, emit func(Event) error) error {
-	return f(ctx, ev, emit)
 }
