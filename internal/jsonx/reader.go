@@ -704,10 +704,11 @@ func (r *Reader) Time() time.Time {
 			return t
 		}
 	}
-	t, err := ParseTime(r.text(from, inner, flags))
+	text := r.text(from, inner, flags)
+	t, err := ParseTime(text)
 	if err != nil && r.err == nil {
 		r.pos = from
-		r.fail(err.Error())
+		r.fail("want a timestamp such as 2006-01-02T15:04:05.000Z, got " + strconv.Quote(truncate(text, 40)))
 	}
 	return t
 }
