@@ -16,7 +16,7 @@ import (
 // loop reported Category and stopped.
 type StatusError struct {
 	// Category is the SDK's status category, such as
-	// "PNDisconnectedUnexpectedlyCategory".
+	// "Disconnected Unexpectedly".
 	Category string
 }
 
