@@ -73,7 +73,8 @@ type Stats struct {
 	// Received is the number of notifications the transport delivered.
 	Received uint64
 	// Delivered is the number of events the consumer has received,
-	// notifications and all other events alike.
+	// notifications and all other events alike. It is counted just after
+	// the consumer's receive, so it may lag it by an instant.
 	Delivered uint64
 	// Duplicates is the number of notifications dropped because their uuid
 	// had been seen.
@@ -261,13 +262,16 @@ func (s *Subscription) Stats() Stats {
 }
 
 // end records why the subscription ended and stops intake; the first
-// caller wins. cause nil means Close.
-func (s *Subscription) end(cause error) {
+// caller wins, and end reports whether it was this one. cause nil means
+// Close.
+func (s *Subscription) end(cause error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.close() {
-		s.err = cause
+	if !s.st.close() {
+		return false
 	}
+	s.err = cause
+	return true
 }
 
 // shutdown ends the subscription once with cause (nil for Close) and stops

@@ -91,8 +91,9 @@ func (k sink) Fail(err error) {
 	if err == nil {
 		err = ErrTransportStopped
 	}
-	k.s.log.Error("notify: transport failed", "err", err)
-	k.s.end(err)
+	if k.s.end(err) {
+		k.s.log.Error("notify: transport failed", "err", err)
+	}
 }
 
 func (s *Subscription) ended() bool {
