@@ -358,7 +358,10 @@ func ParseFilter(filter string) (ParsedFilter, error) {
 		return bad("must start with /")
 	}
 	path, rawQuery, _ := strings.Cut(filter, "?")
-	q, err := url.ParseQuery(rawQuery)
+	// In an event filter "+" is the plus of an E.164 number
+	// (phoneNumber=+16505551234, as users write it and the server echoes
+	// it), never an encoded space.
+	q, err := url.ParseQuery(strings.ReplaceAll(rawQuery, "+", "%2B"))
 	if err != nil {
 		return bad("query: %v", err)
 	}
