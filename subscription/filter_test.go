@@ -218,7 +218,7 @@ func TestClassifyDoesNotAllocate(t *testing.T) {
 
 func TestKind(t *testing.T) {
 	type row struct {
-		Name                  string
+		Name                string
 		Presence, Telephony bool
 	}
 	var got []row
