@@ -314,3 +314,7 @@ func (t *Transport) deleteQuietly(ctx context.Context, id string) {
 		t.log.LogAttrs(ctx, slog.LevelDebug, "pubnub: delete subscription", slog.String("error", err.Error()))
 	}
 }
+
+// Name returns "pubnub"; notify names the transport in its Connected
+// events with it.
+func (t *Transport) Name() string { return Name }
