@@ -85,12 +85,3 @@ var enums = jsonx.NewInterner(
 	InfoPhoneNumberLabel, InfoPhoneNumber, InfoQueueExtension, InfoQueueName, InfoCallerIDName,
 	InfoCallerIDNumber, InfoNone,
 )
-
-// enum is a string field decoded through enums.
-type enum string
-
-func (e *enum) UnmarshalJSON(b []byte) error {
-	s, err := enums.String(b)
-	*e = enum(s)
-	return err
-}

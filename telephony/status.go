@@ -126,11 +126,3 @@ var enums = jsonx.NewInterner(
 	Inbound, Outbound, RoleHost, RoleParticipant, RoleInitiator, RoleTarget,
 	"QueueName", "CallerIdName",
 )
-
-type enum string
-
-func (e *enum) UnmarshalJSON(b []byte) error {
-	s, err := enums.String(b)
-	*e = enum(s)
-	return err
-}
