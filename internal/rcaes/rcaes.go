@@ -39,8 +39,18 @@ func ParseKey(b64 string) ([]byte, error) {
 	return nil, ErrKey
 }
 
-// Decrypt decrypts ciphertext with key and removes the padding.
+// Decrypt decrypts ciphertext with key and removes the padding. It does not
+// modify ciphertext.
 func Decrypt(key, ciphertext []byte) ([]byte, error) {
+	return decrypt(key, ciphertext, nil)
+}
+
+// DecryptInPlace is Decrypt reusing ciphertext's memory for the result.
+func DecryptInPlace(key, ciphertext []byte) ([]byte, error) {
+	return decrypt(key, ciphertext, ciphertext)
+}
+
+func decrypt(key, ciphertext, pt []byte) ([]byte, error) {
 	blk, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, ErrKey
@@ -49,7 +59,9 @@ func Decrypt(key, ciphertext []byte) ([]byte, error) {
 	if n == 0 || n%aes.BlockSize != 0 {
 		return nil, fmt.Errorf("%w: length %d is not a positive multiple of %d", ErrCiphertext, n, aes.BlockSize)
 	}
-	pt := make([]byte, n)
+	if pt == nil {
+		pt = make([]byte, n)
+	}
 	for i := 0; i < n; i += aes.BlockSize {
 		blk.Decrypt(pt[i:i+aes.BlockSize], ciphertext[i:i+aes.BlockSize])
 	}
@@ -78,7 +90,7 @@ func DecryptString(keyB64, msgB64 string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: not base64", ErrCiphertext)
 	}
-	return Decrypt(key, ct)
+	return DecryptInPlace(key, ct)
 }
 
 // Encrypt pads plaintext and encrypts it with key: what RingCentral does

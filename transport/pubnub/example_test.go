@@ -1,7 +1,13 @@
 package pubnub_test
 
 import (
+	"context"
 	"fmt"
+
+	"github.com/ringwatch/ringwatch/notify"
+	"github.com/ringwatch/ringwatch/notify/notifytest"
+	"github.com/ringwatch/ringwatch/presence"
+	"github.com/ringwatch/ringwatch/subscription"
 
 	"github.com/ringwatch/ringwatch/transport/pubnub"
 )
@@ -18,4 +24,37 @@ func ExampleDecrypt() {
 	}
 	fmt.Println(string(envelope))
 	// Output: {"timestamp":"2014-03-12T20:47:54.712+0000","body":{"extensionId":402853446008,"telephonyStatus":"OnHold"},"event":"/restapi/v1.0/account/~/extension/402853446008/presence","uuid":"db01e7de-5f3c-4ee5-ab72-f8bd3b77e308"}
+}
+
+// A PubNub subscription against the fake platform. Outside tests, the API
+// is a *subscription.Client and the origin is left at its default; here
+// newRestAPI stands in for the client.
+func Example_subscribe() {
+	p := notifytest.NewPlatform()
+	defer p.Close()
+	owner := p.Owner().ID
+
+	tr := pubnub.New(newRestAPI(p), pubnub.WithOrigin(p.PubNubOrigin(), false))
+	sub, err := notify.Subscribe(context.Background(), tr,
+		[]subscription.Filter{subscription.ExtensionPresence(owner, subscription.Detailed())})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer sub.Close()
+
+	for ev := range sub.Events() {
+		switch ev := ev.(type) {
+		case *notify.Connected:
+			fmt.Println("connected over", ev.Transport)
+			_, _ = p.Publish(context.Background(), "/restapi/v1.0/account/~/extension/"+owner+"/presence",
+				presence.Event{ExtensionID: owner, TelephonyStatus: presence.Ringing, Sequence: 1})
+		case *notify.PresenceEvent:
+			fmt.Println("extension", ev.Body.ExtensionID == owner, ev.Body.TelephonyStatus)
+			return
+		}
+	}
+	// Output:
+	// connected over pubnub
+	// extension true Ringing
 }

@@ -91,8 +91,12 @@ func (t *Transport) payload(m *pn.PNMessage) ([]byte, error) {
 			return nil, ErrDecrypt
 		}
 		var derr error
-		for _, k := range keys {
-			pt, err := rcaes.Decrypt(k, ct)
+		for i, k := range keys {
+			decrypt := rcaes.Decrypt
+			if i == len(keys)-1 {
+				decrypt = rcaes.DecryptInPlace // the last try may consume ct
+			}
+			pt, err := decrypt(k, ct)
 			if err == nil {
 				return pt, nil
 			}
