@@ -18,7 +18,7 @@ type timer interface {
 
 type realClock struct{}
 
-func (realClock) Now() time.Time                { return time.Now() }
+func (realClock) Now() time.Time                 { return time.Now() }
 func (realClock) NewTimer(d time.Duration) timer { return realTimer{time.NewTimer(d)} }
 
 type realTimer struct{ t *time.Timer }

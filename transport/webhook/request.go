@@ -1,10 +1,10 @@
 package webhook
 
 import (
-	"errors"
 	"bytes"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
