@@ -1,6 +1,7 @@
 package notifytest_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -194,6 +195,23 @@ func TestOptionsAndClose(t *testing.T) {
 			if fp.Err() == nil || fp.URL() != "" {
 				t.Errorf("NewPlatform: Err %v URL %q", fp.Err(), fp.URL())
 			}
+			// A failed platform does nothing, and nothing panics.
+			if err := fp.SetSession(testSession(time.Now())); err != nil {
+				t.Errorf("SetSession: %v", err)
+			}
+			_ = fp.SetPresence("1", ringing(time.Now()))
+			if _, err := fp.Publish(context.Background(), "/restapi/v1.0/account/~/extension/~/presence", nil); err == nil {
+				t.Errorf("Publish on a failed platform succeeded")
+			}
+			if _, ok := fp.AccessToken("230000101"); ok || len(fp.Subscriptions()) != 0 || fp.Blacklist("x", "y") {
+				t.Errorf("failed platform has state")
+			}
+			fp.FailNext("", "", 503, "", 1)
+			fp.ExpireTokens()
+			fp.RevokeRefreshTokens()
+			_, _ = fp.Presence("1")
+			_ = fp.Requests()
+			_, _ = fp.Config(), fp.HTTPClient()
 			fp.Close()
 			fp.Close()
 		})

@@ -56,8 +56,10 @@ type Platform struct {
 func NewPlatform(opts ...Option) *Platform {
 	p, err := NewPlatformErr(opts...)
 	if err != nil {
-		p = &Platform{err: err, log: discardLogger(), closed: true}
-		p.ctx, p.cancel = context.WithCancel(context.Background())
+		// A closed platform with empty tables: every method works and
+		// does nothing useful, and none panics.
+		p = newPlatform(settings{now: time.Now})
+		p.err, p.closed = err, true
 		p.cancel()
 	}
 	return p
@@ -83,6 +85,27 @@ func NewPlatformErr(opts ...Option) (*Platform, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notifytest: listen on loopback: %w", err)
 	}
+	p := newPlatform(s)
+	p.outbound = &http.Transport{
+		Proxy:               nil, // loopback only; never through a proxy from the environment
+		DialContext:         (&net.Dialer{Timeout: s.handshakeTimeout}).DialContext,
+		MaxIdleConnsPerHost: 4,
+		IdleConnTimeout:     30 * time.Second,
+	}
+	p.routes()
+	p.deliverers[transportWebHook] = &webhookDeliverer{p: p}
+	p.installPubNub()
+	p.srv = &httptest.Server{
+		Listener: l,
+		Config:   &http.Server{Handler: p.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil},
+	}
+	p.srv.Start()
+	p.log.Debug("notifytest: platform started", "url", p.srv.URL, "account", s.accountID, "owner", s.ownerID)
+	return p, nil
+}
+
+// newPlatform builds a platform's tables, without a server.
+func newPlatform(s settings) *Platform {
 	p := &Platform{
 		set:        s,
 		log:        s.logger,
@@ -95,24 +118,9 @@ func NewPlatformErr(opts ...Option) (*Platform, error) {
 		p.log = discardLogger()
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
-	p.outbound = &http.Transport{
-		Proxy:               nil, // loopback only; never through a proxy from the environment
-		DialContext:         (&net.Dialer{Timeout: s.handshakeTimeout}).DialContext,
-		MaxIdleConnsPerHost: 4,
-		IdleConnTimeout:     30 * time.Second,
-	}
-	p.auth.init(&s)
+	p.auth.init(&p.set)
 	p.calls.init()
-	p.routes()
-	p.deliverers[transportWebHook] = &webhookDeliverer{p: p}
-	p.installPubNub()
-	p.srv = &httptest.Server{
-		Listener: l,
-		Config:   &http.Server{Handler: p.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil},
-	}
-	p.srv.Start()
-	p.log.Debug("notifytest: platform started", "url", p.srv.URL, "account", s.accountID, "owner", s.ownerID)
-	return p, nil
+	return p
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
