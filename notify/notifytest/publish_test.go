@@ -3,9 +3,11 @@ package notifytest_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ringwatch/ringwatch/notify"
+	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/presence"
 	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/telephony"
@@ -165,4 +168,50 @@ func TestPublishToWebhooks(t *testing.T) {
 	if _, err := p.Publish(ctx, "/restapi/v1.0/account/~/extension/~/presence", presence.Event{}); err == nil {
 		t.Errorf("Publish after Close succeeded")
 	}
+}
+
+// TestLogsHoldNoSecrets runs the main paths with a debug logger and checks
+// that no credential, token or webhook query reaches the log.
+func TestLogsHoldNoSecrets(t *testing.T) {
+	var buf syncBuffer
+	p, clk := start(t, notifytest.WithLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	ti := login(t, p)
+	hook := newHookSink(t)
+	create(t, p, ti.AccessToken, webhookReq(hook.srv.URL+"/hook?auth_token=querysecret", 0, subscription.ExtensionPresence("")))
+	bad := httptest.NewServer(http.NotFoundHandler())
+	bad.Close()
+	do(t, p, ti.AccessToken, "POST", "/restapi/v1.0/subscription", webhookReq(bad.URL+"/?auth_token=querysecret", 0, subscription.ExtensionPresence("")))
+	if _, err := p.Publish(context.Background(), "/restapi/v1.0/account/~/extension/~/presence", ringing(clk.Now())); err != nil {
+		t.Fatal(err)
+	}
+	hook.wait(t, 1)
+	tokenRequest(t, p, "x", "y", jwtForm("wrong.jwt"))
+	p.Close()
+	log := buf.String()
+	if !strings.Contains(log, "subscription created") {
+		t.Fatalf("nothing logged:\n%s", log)
+	}
+	cfg := p.Config()
+	for _, secret := range []string{cfg.ClientSecret, cfg.JWT, ti.AccessToken, ti.RefreshToken, "s3cret-verification", "querysecret", "wrong.jwt"} {
+		if strings.Contains(log, secret) {
+			t.Errorf("log contains %q:\n%s", secret, log)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
