@@ -21,12 +21,15 @@ func (t *Transport) run(ctx context.Context, req subscription.CreateRequest, las
 	var renewRetry time.Time // when a failed renewal is retried; zero: none
 	renewAttempt := 0
 	for {
-		wake := nextCheck
-		if r := t.renewAt(); r.Before(wake) {
-			wake = r
+		// A failed renewal is retried after its backoff, not at once
+		// because the renewal time has passed.
+		renewDue := t.renewAt()
+		if !renewRetry.IsZero() {
+			renewDue = renewRetry
 		}
-		if !renewRetry.IsZero() && renewRetry.Before(wake) {
-			wake = renewRetry
+		wake := nextCheck
+		if renewDue.Before(wake) {
+			wake = renewDue
 		}
 		reminded := false
 		tm := t.clock.NewTimer(max(wake.Sub(t.clock.Now()), 0))
@@ -41,7 +44,7 @@ func (t *Transport) run(ctx context.Context, req subscription.CreateRequest, las
 		tm.Stop()
 		now = t.clock.Now()
 
-		if reminded || !now.Before(t.renewAt()) || (!renewRetry.IsZero() && !now.Before(renewRetry)) {
+		if reminded || !now.Before(renewDue) {
 			err := t.renew(ctx)
 			switch {
 			case err == nil:

@@ -140,3 +140,8 @@ func WithLogger(l *slog.Logger) Option {
 		}
 	})
 }
+
+// withClock makes the Transport read time and set timers on c (tests).
+func withClock(c clock) Option {
+	return optionFunc(func(o *options) { o.clock = c })
+}
