@@ -1,0 +1,203 @@
+package telephony
+
+import "time"
+
+// ChangeKind says what a Change means, so that callers switch on it instead
+// of re-deriving the situation from status codes and reasons.
+type ChangeKind uint8
+
+// The kinds of change a Tracker reports. The call-level markers
+// Change.CallStarted and Change.CallEnded are separate booleans, because
+// they coincide with a party transition (the first Setup, the last
+// Disconnected) rather than replacing it.
+const (
+	// KindOther is a transition to a code with no more specific meaning
+	// (Tds, or a code outside the documented set).
+	KindOther ChangeKind = iota
+	// KindSetup: the party is being set up (Setup).
+	KindSetup
+	// KindRinging: an inbound party is ringing (Proceeding, Inbound).
+	KindRinging
+	// KindProceeding: an outbound party is dialling out (Proceeding, not
+	// Inbound).
+	KindProceeding
+	// KindAnswered: the party is connected (Answered, not after Hold or
+	// Parked).
+	KindAnswered
+	// KindHeld: the party put the call on hold (Hold).
+	KindHeld
+	// KindResumed: the party came back from Hold or Parked (Answered).
+	KindResumed
+	// KindParked: the call was parked (Parked); Change.ParkData holds the
+	// park location ("*8xx", or empty for the park orbit).
+	KindParked
+	// KindVoiceMail: the party reached voicemail (VoiceMail or
+	// VoiceMailScreening).
+	KindVoiceMail
+	// KindFax: the party is receiving a fax (FaxReceive).
+	KindFax
+	// KindMissed: the party left without ever being answered, because it
+	// was missed (missedCall), or for NoAnswer, Cancelled, Rejected,
+	// Timeout, TargetBusy or Voicemail.
+	KindMissed
+	// KindBlindTransfer: the party left by a blind transfer (Disconnected
+	// with BlindTransfer or DtmfTransfer).
+	KindBlindTransfer
+	// KindAttendedTransfer: the party left by an attended (warm) transfer:
+	// Gone with a peerId, or a Gone or Disconnected with AttendedTransfer.
+	// Change.Peer names the session and party the call continues in.
+	KindAttendedTransfer
+	// KindConference: the party was merged into a conference (Gone with
+	// reason Conference, or Gone while holding a conference role).
+	KindConference
+	// KindPickedUpElsewhere: the party's leg was picked up on another
+	// device or by another user (Disconnected with Pickup or CallSwitch).
+	// It does not end the call.
+	KindPickedUpElsewhere
+	// KindGone: the party left this session for another one for any other
+	// reason (Gone with Supervising, Undefined, …, without a peerId).
+	KindGone
+	// KindLeft: the party hung up or was dropped (any other Disconnected).
+	KindLeft
+	// KindResync: Reconcile found that the party, or the whole call, is no
+	// longer active; Change.Reason is the reason given to Reconcile.
+	KindResync
+)
+
+var kindNames = [...]string{
+	KindOther: "Other", KindSetup: "Setup", KindRinging: "Ringing", KindProceeding: "Proceeding",
+	KindAnswered: "Answered", KindHeld: "Held", KindResumed: "Resumed", KindParked: "Parked",
+	KindVoiceMail: "VoiceMail", KindFax: "Fax", KindMissed: "Missed", KindBlindTransfer: "BlindTransfer",
+	KindAttendedTransfer: "AttendedTransfer", KindConference: "Conference",
+	KindPickedUpElsewhere: "PickedUpElsewhere", KindGone: "Gone", KindLeft: "Left", KindResync: "Resync",
+}
+
+// String returns the kind's name, such as "Answered".
+func (k ChangeKind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "ChangeKind(" + itoa(int(k)) + ")"
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			return string(b[i:])
+		}
+	}
+}
+
+// ReasonResync is the reason Reconcile puts on the changes of the parties
+// and calls it ends when the caller gives none.
+const ReasonResync Reason = "Resync"
+
+// Change is one transition of one party of a call, as applied by a
+// Tracker.
+type Change struct {
+	// TelephonySessionID and PartyID name the call and the party. PartyID
+	// is empty for a party sent without an id, and for the call-level
+	// change Reconcile makes for a call with no party left to end.
+	TelephonySessionID, PartyID string
+	// From is the party's previous status code ("" for a party seen for the
+	// first time); To is the new one.
+	From, To StatusCode
+	// Reason is the new status's reason (Status.Reason).
+	Reason string
+	// Party is the party's state after the change, merged from every
+	// notification applied so far.
+	Party Party
+	// Sequence is the session sequence number of the notification that
+	// caused the change (0 for states from the REST API and for Reconcile).
+	Sequence int64
+	// CallEnded is set on the one change after which no party of the call
+	// is still in it: the whole call is over. It is set exactly once per
+	// tracked call.
+	CallEnded bool
+
+	// Kind says what the change means.
+	Kind ChangeKind
+	// CallStarted is set on the first change the tracker reports for a
+	// call.
+	CallStarted bool
+	// Peer links a party that left by an attended transfer or into a
+	// conference to the session and party the call continues in
+	// (Status.PeerID).
+	Peer *PeerID
+	// ParkData is the park location of a parked call (Status.ParkData).
+	ParkData string
+	// EventTime is the notification's event time.
+	EventTime time.Time
+}
+
+// inCall reports whether a party in this state still takes part in the
+// call. A party whose leg was picked up elsewhere (Pickup, CallSwitch) has
+// handed the call on rather than ended it.
+func inCall(st *Status) bool {
+	return !st.Code.Final() || handedOff(st)
+}
+
+func handedOff(st *Status) bool {
+	return st.Code == Disconnected && (st.Reason == ReasonPickup || st.Reason == ReasonCallSwitch)
+}
+
+// classify names the transition of p from the code from. answered says
+// whether the party was ever Answered before this change.
+func classify(from StatusCode, p *Party, answered bool) ChangeKind {
+	st := &p.Status
+	switch st.Code {
+	case Setup:
+		return KindSetup
+	case Proceeding:
+		if p.Direction == Inbound {
+			return KindRinging
+		}
+		return KindProceeding
+	case Answered:
+		if from == Hold || from == Parked {
+			return KindResumed
+		}
+		return KindAnswered
+	case Hold:
+		return KindHeld
+	case Parked:
+		return KindParked
+	case VoiceMail, VoiceMailScreening:
+		return KindVoiceMail
+	case FaxReceive:
+		return KindFax
+	case Gone:
+		switch {
+		case st.Reason == ReasonConference || p.ConferenceRole != "":
+			return KindConference
+		case st.PeerID != nil || st.Reason == ReasonAttendedTransfer:
+			return KindAttendedTransfer
+		}
+		return KindGone
+	case Disconnected:
+		switch st.Reason {
+		case ReasonPickup, ReasonCallSwitch:
+			return KindPickedUpElsewhere
+		case ReasonBlindTransfer, ReasonDtmfTransfer:
+			return KindBlindTransfer
+		case ReasonAttendedTransfer:
+			return KindAttendedTransfer
+		}
+		if !answered {
+			switch {
+			case p.MissedCall:
+				return KindMissed
+			case st.Reason == ReasonNoAnswer, st.Reason == ReasonCancelled, st.Reason == ReasonRejected,
+				st.Reason == ReasonTimeout, st.Reason == ReasonTargetBusy, st.Reason == ReasonVoicemail:
+				return KindMissed
+			}
+		}
+		return KindLeft
+	}
+	return KindOther
+}
