@@ -30,6 +30,7 @@ type DecodeError struct {
 	Err error
 }
 
+// Error says what failed, in which field and at which byte.
 func (e *DecodeError) Error() string {
 	s := "notify: decode " + e.Part
 	if e.Event != "" {

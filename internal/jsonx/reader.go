@@ -63,6 +63,7 @@ type Error struct {
 	Msg    string
 }
 
+// Error returns "path: what (at byte N)".
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Path != "" {
