@@ -201,9 +201,12 @@ func (s *fakeSink) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.NewTimer(10 * time.Second)
 	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond) // for conditions the sink does not see (counters)
+	defer tick.Stop()
 	for !cond() {
 		select {
 		case <-s.wake:
+		case <-tick.C:
 		case <-deadline.C:
 			t.Fatalf("timed out waiting for %s; messages %q, states %v", what, s.messages(), s.kinds())
 		}

@@ -26,6 +26,7 @@ func open(t *testing.T, e *env, opts ...Option) (*Transport, *fakeSink) {
 	if err := tr.Open(context.Background(), filters, s); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
+	t.Cleanup(func() { _ = tr.Close(context.Background()) }) // after a failure too
 	return tr, s
 }
 
@@ -198,6 +199,7 @@ func TestRenewalChangesChannelAndKey(t *testing.T) {
 	if err := tr.Open(context.Background(), filters, s); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = tr.Close(context.Background()) })
 	s.waitState(t, transport.Connected, 1)
 	<-clk.made // the first renewal timer
 
@@ -251,6 +253,7 @@ func TestRenew404RecreatesWithGap(t *testing.T) {
 	if err := tr.Open(context.Background(), filters, s); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = tr.Close(context.Background()) })
 	s.waitState(t, transport.Connected, 1)
 	<-clk.made
 	opened := time.Now()
@@ -290,6 +293,7 @@ func TestRecreateFailsForGood(t *testing.T) {
 	if err := tr.Open(context.Background(), filters, s); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = tr.Close(context.Background()) })
 	<-clk.made
 	e.api.expire("sub-1")
 	e.api.mu.Lock()
