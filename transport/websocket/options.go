@@ -1,0 +1,126 @@
+package websocket
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Option configures a Transport.
+type Option func(*options)
+
+type options struct {
+	logger            *slog.Logger
+	dialClient        *http.Client
+	heartbeat         time.Duration
+	readLimit         int64
+	backoffMin        time.Duration
+	backoffMax        time.Duration
+	backoff           func(attempt int) time.Duration
+	maxAttempts       int
+	openAttempts      int
+	requestTimeout    time.Duration
+	recoveryTimeout   time.Duration
+	keepSubscriptions bool
+}
+
+func defaultOptions() options {
+	return options{
+		logger:          slog.New(slog.DiscardHandler),
+		heartbeat:       30 * time.Second,
+		readLimit:       DefaultReadLimit,
+		backoffMin:      500 * time.Millisecond,
+		backoffMax:      30 * time.Second,
+		openAttempts:    3,
+		requestTimeout:  30 * time.Second,
+		recoveryTimeout: 180 * time.Second,
+	}
+}
+
+// DefaultReadLimit is the largest frame the transport accepts unless
+// WithReadLimit says otherwise: 4 MiB. (The library's own default, 32 KiB,
+// rejects ordinary telephony notifications of large calls.)
+const DefaultReadLimit = 4 << 20
+
+// minReadLimit is the floor WithReadLimit keeps.
+const minReadLimit = 1 << 20
+
+// WithLogger sets the logger. The transport is silent by default; it never
+// logs tokens, the gateway URL's query or notification bodies.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.logger = l
+		}
+	}
+}
+
+// WithDialClient sets the HTTP client that dials the gateway. By default
+// the transport dials with the base transport of the authorised client
+// given to New (the Bearer token is not sent to the gateway, which
+// authenticates the single-use token in the URL).
+func WithDialClient(c *http.Client) Option {
+	return func(o *options) { o.dialClient = c }
+}
+
+// WithHeartbeat sets how long the connection may stay silent before the
+// transport sends a Heartbeat (30 s by default, the minimum RingCentral
+// recommends). If the gateway then stays silent as long again, the
+// connection is taken for dead and replaced. Zero or less keeps the
+// default.
+func WithHeartbeat(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.heartbeat = d
+		}
+	}
+}
+
+// WithReadLimit sets the largest frame accepted, in bytes (DefaultReadLimit
+// by default; values under 1 MiB are raised to 1 MiB).
+func WithReadLimit(n int64) Option {
+	return func(o *options) { o.readLimit = max(n, minReadLimit) }
+}
+
+// WithBackoff sets the bounds of the capped exponential backoff, with
+// jitter, between reconnection attempts. The defaults are 500 ms and 30 s.
+func WithBackoff(minDelay, maxDelay time.Duration) Option {
+	return func(o *options) {
+		if minDelay > 0 {
+			o.backoffMin = minDelay
+		}
+		if maxDelay >= o.backoffMin {
+			o.backoffMax = maxDelay
+		}
+	}
+}
+
+// WithBackoffFunc replaces the backoff: f returns the wait before
+// reconnection attempt n (from 1). Tests use it to make reconnection
+// immediate and deterministic.
+func WithBackoffFunc(f func(attempt int) time.Duration) Option {
+	return func(o *options) { o.backoff = f }
+}
+
+// WithMaxAttempts sets how many reconnection attempts in a row may fail
+// before the transport gives up and ends the subscription (sink.Fail). Zero,
+// the default, retries until Close.
+func WithMaxAttempts(n int) Option {
+	return func(o *options) { o.maxAttempts = max(n, 0) }
+}
+
+// WithOpenAttempts sets how many times Open tries when the failure may be
+// temporary (rate limiting, 5xx, network); 3 by default, at least 1.
+func WithOpenAttempts(n int) Option {
+	return func(o *options) { o.openAttempts = max(n, 1) }
+}
+
+// WithRequestTimeout bounds each token request and each request over the
+// socket (30 s by default).
+func WithRequestTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.requestTimeout = d
+		}
+	}
+}

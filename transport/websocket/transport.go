@@ -1,0 +1,490 @@
+package websocket
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/oauth2"
+
+	"github.com/ringwatch/ringwatch/subscription"
+	"github.com/ringwatch/ringwatch/transport"
+)
+
+// Name is the transport's name in transport.Message.Transport.
+const Name = "websocket"
+
+// subscriptionPath is where the subscription is created over the socket.
+const subscriptionPath = "/restapi/v1.0/subscription/"
+
+// Transport receives notifications over RingCentral's WebSocket Gateway.
+// Create it with New and hand it to notify.Subscribe.
+type Transport struct {
+	serverURL  string
+	hc         *http.Client
+	dialClient *http.Client
+	opts       options
+
+	mu      sync.Mutex
+	opened  bool
+	closed  bool
+	filters []subscription.Filter
+	sink    transport.Sink
+	runCtx  context.Context
+	cancel  context.CancelFunc
+	cur     *conn
+	subID   string
+	wsc     *wsc
+	recTO   time.Duration // recoveryTimeout of the current session
+	wg      sync.WaitGroup
+
+	sinkDone atomic.Bool
+}
+
+var _ transport.Transport = (*Transport)(nil)
+
+// New returns a transport for the platform at serverURL (such as
+// https://platform.ringcentral.com). hc must be authorised: it sends the
+// Bearer token with the request for the gateway token
+// (ringwatch.Config.Client gives one).
+func New(serverURL string, hc *http.Client, opts ...Option) *Transport {
+	o := defaultOptions()
+	for _, f := range opts {
+		if f != nil {
+			f(&o)
+		}
+	}
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	t := &Transport{serverURL: strings.TrimRight(serverURL, "/"), hc: hc, opts: o, recTO: o.recoveryTimeout}
+	t.dialClient = o.dialClient
+	if t.dialClient == nil {
+		t.dialClient = baseClient(hc)
+	}
+	return t
+}
+
+// baseClient is hc without its OAuth2 layer: the gateway authenticates the
+// token in the URL, and the Bearer token has no business there.
+func baseClient(hc *http.Client) *http.Client {
+	if ot, ok := hc.Transport.(*oauth2.Transport); ok {
+		c := *hc
+		c.Transport = ot.Base
+		return &c
+	}
+	return hc
+}
+
+// Name returns "websocket".
+func (t *Transport) Name() string { return Name }
+
+// SubscriptionID returns the id of the current RingCentral subscription,
+// or "" before Open has succeeded.
+func (t *Transport) SubscriptionID() string { return t.subscriptionID() }
+
+// Open gets a gateway token, connects, waits for ConnectionDetails, creates
+// the subscription for filters over the socket and returns. From then on
+// the transport delivers to sink and reconnects by itself until Close (it
+// does not stop when ctx ends; ctx bounds Open only). Failures that may be
+// temporary are retried (WithOpenAttempts).
+func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sink transport.Sink) error {
+	if sink == nil {
+		return errors.New("websocket: open: nil sink")
+	}
+	if len(filters) == 0 {
+		return errors.New("websocket: open: no event filters")
+	}
+	t.mu.Lock()
+	switch {
+	case t.closed:
+		t.mu.Unlock()
+		return ErrClosed
+	case t.opened:
+		t.mu.Unlock()
+		return errors.New("websocket: open: already open")
+	}
+	t.opened = true
+	t.filters = append([]subscription.Filter(nil), filters...)
+	t.sink = sink
+	t.runCtx, t.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	t.mu.Unlock()
+
+	octx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(t.runCtx, cancel)
+	defer stop()
+	for attempt := 1; ; attempt++ {
+		c, err := t.connect(octx, nil)
+		if err == nil {
+			if !t.goOwned(func() { t.run(c) }) {
+				c.shutdown()
+				return ErrClosed
+			}
+			return nil
+		}
+		if t.runCtx.Err() != nil {
+			return ErrClosed
+		}
+		if attempt >= t.opts.openAttempts || !temporary(err) || octx.Err() != nil {
+			return fmt.Errorf("websocket: open: %w", err)
+		}
+		t.opts.logger.LogAttrs(ctx, slog.LevelWarn, "websocket: open failed, retrying",
+			slog.Int("attempt", attempt), slog.String("error", err.Error()))
+		if !sleep(octx, max(t.backoff(attempt), waitHint(err))) {
+			return fmt.Errorf("websocket: open: %w", err)
+		}
+	}
+}
+
+// goOwned runs f on a goroutine that Close waits for, unless Close has
+// begun.
+func (t *Transport) goOwned(f func()) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// lost describes the connection a reconnection replaces.
+type lost struct {
+	at       time.Time // when the loss was noticed
+	lastRecv time.Time // the last frame received before it
+}
+
+// connect opens a connection with a subscription: a new one when prev is
+// nil (Open) or the session cannot be recovered, the recovered one
+// otherwise. On success the connection is current and its reader running.
+func (t *Transport) connect(ctx context.Context, prev *lost) (*conn, error) {
+	tok, err := t.fetchToken(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(tok.URI)
+	if err != nil {
+		return nil, fmt.Errorf("websocket: %w: gateway uri: %w", ErrProtocol, scrub(err, tok.AccessToken))
+	}
+	q := u.Query()
+	q.Set("access_token", tok.AccessToken)
+	t.mu.Lock()
+	recovering := prev != nil && t.wsc != nil && t.subID != "" && time.Since(prev.at) < t.recTO
+	var wscToken string
+	if recovering {
+		wscToken = t.wsc.Token
+		q.Set("wsc", wscToken)
+	} else {
+		t.wsc = nil // a new session brings its own
+	}
+	t.mu.Unlock()
+	u.RawQuery = q.Encode()
+
+	hctx, hcancel := context.WithTimeout(ctx, t.opts.requestTimeout)
+	defer hcancel()
+	ws, resp, err := websocket.Dial(hctx, u.String(), &websocket.DialOptions{HTTPClient: t.dialClient})
+	if err != nil {
+		de := &DialError{URL: redactedURL(u), Err: scrub(err, tok.AccessToken, wscToken)}
+		if resp != nil {
+			de.StatusCode = resp.StatusCode
+		}
+		return nil, de
+	}
+	ws.SetReadLimit(t.opts.readLimit)
+	c := newConn(t, ws, recovering)
+	if !t.goOwned(func() { c.readLoop(t.runCtx) }) {
+		_ = ws.CloseNow()
+		return nil, ErrClosed
+	}
+	t.opts.logger.LogAttrs(ctx, slog.LevelDebug, "websocket: connected", slog.String("url", redactedURL(u)), slog.Bool("recovering", recovering))
+
+	var first firstFrame
+	select {
+	case first = <-c.first:
+	case <-c.done:
+		return nil, fmt.Errorf("websocket: waiting for ConnectionDetails: %w", c.err)
+	case <-hctx.Done():
+		c.shutdown()
+		return nil, fmt.Errorf("websocket: waiting for ConnectionDetails: %w", hctx.Err())
+	}
+	if first.err != nil {
+		c.shutdown()
+		return nil, first.err
+	}
+	if recovering && strings.EqualFold(first.details.RecoveryState, "Successful") {
+		t.opts.logger.LogAttrs(ctx, slog.LevelInfo, "websocket: session recovered")
+		return c, t.setCurrent(c)
+	}
+
+	onOK := t.subscribed(prev, recovering, first.details.RecoveryErrorCode)
+	body := subscription.CreateRequest{
+		EventFilters: t.filters,
+		DeliveryMode: subscription.DeliveryMode{TransportType: subscription.TransportWebSocket},
+	}
+	if _, err := c.request(hctx, http.MethodPost, subscriptionPath, body, onOK); err != nil {
+		c.shutdown()
+		return nil, err
+	}
+	return c, t.setCurrent(c)
+}
+
+// subscribed returns what the reader does when the subscription has been
+// created: remember it, then report Connected (Open) or Resubscribed and
+// the Gap (reconnection without recovery), before any notification.
+func (t *Transport) subscribed(prev *lost, recoveryTried bool, recoveryCode string) func([]byte) error {
+	return func(body []byte) error {
+		var info subscription.Info
+		if err := json.Unmarshal(body, &info); err != nil || info.ID == "" {
+			return fmt.Errorf("websocket: %w: subscription answer without an id", ErrProtocol)
+		}
+		t.mu.Lock()
+		t.subID = info.ID
+		t.mu.Unlock()
+		now := time.Now()
+		if prev == nil {
+			t.sink.State(transport.State{Kind: transport.Connected, At: now, SubscriptionID: info.ID})
+			return nil
+		}
+		reason, cause := "session expired", error(ErrRecoveryFailed)
+		if recoveryTried {
+			reason = "recovery failed"
+			if recoveryCode != "" {
+				cause = fmt.Errorf("%w (%s)", ErrRecoveryFailed, recoveryCode)
+			}
+		}
+		t.sink.State(transport.State{Kind: transport.Resubscribed, At: now, SubscriptionID: info.ID, Reason: reason, Err: cause})
+		t.sink.State(transport.State{Kind: transport.Gap, At: now, Since: prev.lastRecv, Until: now, SubscriptionID: info.ID, Reason: reason, Err: cause})
+		return nil
+	}
+}
+
+func (t *Transport) setCurrent(c *conn) error {
+	t.mu.Lock()
+	closed := t.closed
+	if !closed {
+		t.cur = c
+	}
+	t.mu.Unlock()
+	if closed {
+		// Close has begun and will not see c.
+		c.shutdown()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (t *Transport) subscriptionID() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.subID
+}
+
+// noteWSC keeps the newest recovery token: the first one, one that comes
+// with a recovery answer (force), or one with a higher sequence.
+func (t *Transport) noteWSC(f *frame, force bool) {
+	w := f.meta.WSC
+	if w == nil || w.Token == "" {
+		return
+	}
+	t.mu.Lock()
+	if t.wsc == nil || force || w.Sequence > t.wsc.Sequence {
+		c := *w
+		t.wsc = &c
+	}
+	t.mu.Unlock()
+}
+
+func (t *Transport) noteDetails(d *connectionDetails) {
+	if d.RecoveryTimeout <= 0 {
+		return
+	}
+	t.mu.Lock()
+	t.recTO = time.Duration(d.RecoveryTimeout) * time.Second
+	t.mu.Unlock()
+}
+
+// run owns the connections after Open: it watches the current one and
+// replaces it when it ends, until Close.
+func (t *Transport) run(c *conn) {
+	ctx := t.runCtx
+	for {
+		cause := t.watch(ctx, c)
+		c.shutdown()
+		if ctx.Err() != nil {
+			return
+		}
+		l := &lost{at: time.Now(), lastRecv: c.lastReceived()}
+		t.opts.logger.LogAttrs(ctx, slog.LevelWarn, "websocket: connection lost", slog.String("error", cause.Error()))
+		if c = t.reconnect(ctx, cause, l); c == nil {
+			return
+		}
+	}
+}
+
+// watch returns when c ends, sending Heartbeats when it is silent.
+func (t *Transport) watch(ctx context.Context, c *conn) error {
+	every := t.opts.heartbeat
+	timer := time.NewTimer(every)
+	defer timer.Stop()
+	var hbAt time.Time // when the unanswered heartbeat was sent
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.done:
+			return c.err
+		case <-timer.C:
+		}
+		last := c.lastReceived()
+		idle := time.Since(last)
+		if !hbAt.IsZero() && last.After(hbAt) {
+			hbAt = time.Time{}
+		}
+		switch {
+		case idle < every:
+			timer.Reset(every - idle)
+		case hbAt.IsZero():
+			wctx, cancel := context.WithTimeout(ctx, every)
+			err := c.heartbeat(wctx)
+			cancel()
+			if err != nil {
+				return err
+			}
+			hbAt = time.Now()
+			timer.Reset(every)
+		case time.Since(hbAt) >= every:
+			return ErrHeartbeatTimeout
+		default:
+			timer.Reset(every - time.Since(hbAt))
+		}
+	}
+}
+
+// reconnect connects again with backoff until it succeeds, Close, or the
+// attempts run out (then it fails the sink).
+func (t *Transport) reconnect(ctx context.Context, cause error, l *lost) *conn {
+	for attempt := 1; ; attempt++ {
+		t.sink.State(transport.State{Kind: transport.Reconnecting, At: time.Now(), Attempt: attempt, Err: cause, SubscriptionID: t.subscriptionID()})
+		if !sleep(ctx, max(t.backoff(attempt), waitHint(cause))) {
+			return nil
+		}
+		c, err := t.connect(ctx, l)
+		if err == nil {
+			return c
+		}
+		if ctx.Err() != nil || errors.Is(err, ErrClosed) {
+			return nil
+		}
+		t.opts.logger.LogAttrs(ctx, slog.LevelWarn, "websocket: reconnection failed",
+			slog.Int("attempt", attempt), slog.String("error", err.Error()))
+		cause = err
+		if permanent(err) || (t.opts.maxAttempts > 0 && attempt >= t.opts.maxAttempts) {
+			t.sink.Fail(fmt.Errorf("websocket: reconnect (attempt %d): %w", attempt, err))
+			return nil
+		}
+	}
+}
+
+// permanent reports an error that retrying cannot fix: the platform
+// refuses the subscription itself.
+func permanent(err error) bool {
+	var ae *subscription.APIError
+	if errors.As(err, &ae) && ae.Path == subscriptionPath {
+		return ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusForbidden
+	}
+	return false
+}
+
+// Close removes the subscription (a DELETE over the socket, bounded by ctx
+// and at most 5 s), closes the connection and waits for every goroutine of
+// the transport. It is safe to call more than once and before Open; only
+// the first call removes the subscription and reports its error.
+func (t *Transport) Close(ctx context.Context) error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		t.wg.Wait()
+		return nil
+	}
+	t.closed = true
+	c, sub, cancel := t.cur, t.subID, t.cancel
+	t.mu.Unlock()
+
+	var err error
+	if c != nil && sub != "" && c.alive() {
+		dctx, dcancel := context.WithTimeout(ctx, min(5*time.Second, t.opts.requestTimeout))
+		_, err = c.request(dctx, http.MethodDelete, subscriptionPath+sub, nil, nil)
+		dcancel()
+		if err != nil && (errors.Is(err, subscription.ErrNotFound) || errors.Is(err, errConnClosed)) {
+			err = nil
+		}
+		if err == nil {
+			t.opts.logger.LogAttrs(ctx, slog.LevelDebug, "websocket: subscription deleted", slog.String("subscription", sub))
+		}
+	}
+	if c != nil && c.alive() {
+		cctx, ccancel := context.WithTimeout(ctx, time.Second)
+		stop := context.AfterFunc(cctx, func() { _ = c.ws.CloseNow() })
+		_ = c.ws.Close(websocket.StatusNormalClosure, "")
+		stop()
+		ccancel()
+	}
+	if cancel != nil {
+		cancel()
+	}
+	t.wg.Wait()
+	if err != nil {
+		return fmt.Errorf("websocket: close: %w", err)
+	}
+	return nil
+}
+
+// backoff is the wait before attempt n: exponential from the minimum,
+// capped, with jitter over its upper half.
+func (t *Transport) backoff(n int) time.Duration {
+	if t.opts.backoff != nil {
+		return t.opts.backoff(n)
+	}
+	d := t.opts.backoffMin
+	for i := 1; i < n && d < t.opts.backoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, t.opts.backoffMax)
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + randN(half+1)
+}
+
+// sleep waits d or until ctx is done, reporting whether it waited d.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func randN(n time.Duration) time.Duration { return rand.N(n) }
