@@ -1,0 +1,153 @@
+package ringwatch
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// AuthError is a failed token request: the token endpoint's answer, or why
+// there was none (Err). It never holds the client secret, the JWT or a
+// token: the endpoint's body is not kept, and any of those values found
+// in the texts it does keep are replaced with "[redacted]".
+type AuthError struct {
+	// Grant is "jwt-bearer" or "refresh_token".
+	Grant string
+	// StatusCode is the HTTP status of the answer; zero when there was
+	// none.
+	StatusCode int
+	// ErrorCode is the OAuth error, such as "invalid_grant" or
+	// "invalid_client".
+	ErrorCode string
+	// Code is RingCentral's error code, such as "OAU-146".
+	Code string
+	// Description is the endpoint's explanation (error_description, or
+	// RingCentral's message).
+	Description string
+	// RetryAfter is the wait the endpoint asked for (Retry-After), or zero.
+	RetryAfter time.Duration
+	// Err is the failure when there was no answer (network, context).
+	Err error
+}
+
+func (e *AuthError) Error() string {
+	var b strings.Builder
+	b.WriteString("ringwatch: token request (")
+	b.WriteString(e.Grant)
+	b.WriteString(" grant)")
+	if e.StatusCode != 0 {
+		b.WriteString(": ")
+		b.WriteString(strconv.Itoa(e.StatusCode))
+		if t := http.StatusText(e.StatusCode); t != "" {
+			b.WriteByte(' ')
+			b.WriteString(t)
+		}
+	}
+	if e.ErrorCode != "" {
+		b.WriteString(": ")
+		b.WriteString(e.ErrorCode)
+	}
+	if e.Code != "" {
+		b.WriteString(" [")
+		b.WriteString(e.Code)
+		b.WriteByte(']')
+	}
+	if e.Description != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Description)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns Err, so that errors.Is(err, context.Canceled) works.
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// Temporary reports whether the same request may succeed later (no
+// answer, 429, or a 5xx).
+func (e *AuthError) Temporary() bool {
+	return e.StatusCode == 0 || e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+}
+
+// maxDescription bounds the description kept from an answer.
+const maxDescription = 512
+
+// authError turns an error of x/oauth2 into an *AuthError without secrets.
+func (s *jwtSource) authError(grant string, err error) *AuthError {
+	ae := &AuthError{Grant: grant}
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		ae.Err = sanitized{msg: s.san.clean(err.Error()), err: err}
+		return ae
+	}
+	ae.ErrorCode, ae.Description = re.ErrorCode, re.ErrorDescription
+	if re.Response != nil {
+		ae.StatusCode = re.Response.StatusCode
+		if secs, perr := strconv.Atoi(strings.TrimSpace(re.Response.Header.Get("Retry-After"))); perr == nil && secs > 0 {
+			ae.RetryAfter = time.Duration(min(secs, 86400)) * time.Second
+		}
+	}
+	// RingCentral's body adds its own code next to the OAuth one.
+	var body struct {
+		ErrorCode string `json:"errorCode"`
+		Message   string `json:"message"`
+		Errors    []struct {
+			ErrorCode string `json:"errorCode"`
+			Message   string `json:"message"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(re.Body, &body) == nil {
+		ae.Code = body.ErrorCode
+		msg := body.Message
+		if ae.Code == "" && len(body.Errors) > 0 {
+			ae.Code, msg = body.Errors[0].ErrorCode, body.Errors[0].Message
+		}
+		if ae.Description == "" {
+			ae.Description = msg
+		}
+	}
+	ae.ErrorCode = s.san.clean(clipText(ae.ErrorCode, 64))
+	ae.Code = s.san.clean(clipText(ae.Code, 64))
+	ae.Description = s.san.clean(clipText(ae.Description, maxDescription))
+	return ae
+}
+
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// sanitizer lists the secret values that must not appear in an error.
+type sanitizer []string
+
+func (z sanitizer) clean(s string) string {
+	for _, v := range z {
+		if len(v) >= 4 && strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, redacted)
+		}
+	}
+	return s
+}
+
+// sanitized is an error whose text has been cleaned of secrets; it still
+// unwraps to the original, for errors.Is.
+type sanitized struct {
+	msg string
+	err error
+}
+
+func (e sanitized) Error() string { return e.msg }
+func (e sanitized) Unwrap() error { return e.err }
