@@ -169,7 +169,11 @@ func (s *Server) read(c *wsConn, sess *session) {
 		case "heartbeat":
 			s.mu.Lock()
 			s.stats.Heartbeats++
+			mute := s.mute
 			s.mu.Unlock()
+			if mute {
+				continue
+			}
 			c.enqueue(item{frame: buildFrame(map[string]any{"type": "Heartbeat", "messageId": m.MessageID}, nil)})
 		case "clientrequest":
 			s.clientRequest(c, sess, m, body)

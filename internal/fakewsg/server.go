@@ -118,6 +118,7 @@ type Server struct {
 	bySub    map[string]*session
 	seq      int
 	failNext int
+	mute     bool // do not answer heartbeats
 	stats    Stats
 	requests []Request
 	store    *store
@@ -474,6 +475,14 @@ func (s *Server) broadcast(mk func() item) int {
 func (s *Server) FailNextRecovery() {
 	s.mu.Lock()
 	s.failNext++
+	s.mu.Unlock()
+}
+
+// MuteHeartbeats stops (true) or resumes (false) the answers to
+// Heartbeat frames, to make a connection look dead to the client.
+func (s *Server) MuteHeartbeats(mute bool) {
+	s.mu.Lock()
+	s.mute = mute
 	s.mu.Unlock()
 }
 

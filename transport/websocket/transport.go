@@ -359,13 +359,15 @@ func (t *Transport) watch(ctx context.Context, c *conn) error {
 		case idle < every:
 			timer.Reset(every - idle)
 		case hbAt.IsZero():
+			// Noted before the write: the answer may be read before the
+			// write returns.
+			hbAt = time.Now()
 			wctx, cancel := context.WithTimeout(ctx, every)
 			err := c.heartbeat(wctx)
 			cancel()
 			if err != nil {
 				return err
 			}
-			hbAt = time.Now()
 			timer.Reset(every)
 		case time.Since(hbAt) >= every:
 			return ErrHeartbeatTimeout
