@@ -28,8 +28,8 @@ const (
 	KindHeld
 	// KindResumed: the party came back from Hold or Parked (Answered).
 	KindResumed
-	// KindParked: the call was parked (Parked); Change.ParkData holds the
-	// park location ("*8xx", or empty for the park orbit).
+	// KindParked: the call was parked (Parked); Change.Party.Status.ParkData
+	// holds the park location ("*8xx", or empty for the park orbit).
 	KindParked
 	// KindVoiceMail: the party reached voicemail (VoiceMail or
 	// VoiceMailScreening).
@@ -129,8 +129,6 @@ type Change struct {
 	// conference to the session and party the call continues in
 	// (Status.PeerID).
 	Peer *PeerID
-	// ParkData is the park location of a parked call (Status.ParkData).
-	ParkData string
 	// EventTime is the notification's event time.
 	EventTime time.Time
 }

@@ -199,29 +199,26 @@ func NewTracker(opts ...TrackerOption) *Tracker {
 // caused, in order. With a reorder window, the notification is held and
 // the returned changes are those of held notifications (of any session)
 // whose time has come.
-func (t *Tracker) Apply(s *Session) []Change {
-	if s == nil {
-		t.mu.Lock()
-		t.stats.Events++
-		t.stats.Ignored++
-		t.mu.Unlock()
-		return nil
-	}
+func (t *Tracker) Apply(s *Session) []Change { return t.AppendApply(nil, s) }
+
+// AppendApply is Apply appending the changes to dst, so that a caller that
+// reuses its buffer applies notifications without allocating.
+func (t *Tracker) AppendApply(dst []Change, s *Session) []Change {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	now := t.cfg.now()
 	t.stats.Events++
-	out := t.expire(now, nil)
-	if s.TelephonySessionID == "" {
+	if s == nil || s.TelephonySessionID == "" {
 		t.stats.Ignored++
-		return out
+		return dst
 	}
+	now := t.cfg.now()
+	dst = t.expire(now, dst)
 	if t.cfg.window > 0 {
-		out = t.releaseDue(now, out)
+		dst = t.releaseDue(now, dst)
 		t.hold(s, now)
-		return out
+		return dst
 	}
-	return t.apply(s, now, out)
+	return t.apply(s, now, dst)
 }
 
 // Tick does the time-driven work: it forgets ended calls whose TTL has
@@ -419,8 +416,7 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 		out = append(out, Change{
 			TelephonySessionID: c.id, PartyID: ps.p.ID, From: from, To: ps.p.Status.Code,
 			Reason: ps.p.Status.Reason, Party: ps.p, Sequence: s.Sequence,
-			Kind: classify(from, &ps.p, answered), Peer: ps.p.Status.PeerID,
-			ParkData: ps.p.Status.ParkData, EventTime: s.EventTime,
+			Kind: classify(from, &ps.p, answered), Peer: ps.p.Status.PeerID, EventTime: s.EventTime,
 		})
 		t.announce(c, out[len(out)-1:])
 		if len(t.waiters) > 0 {
@@ -444,37 +440,37 @@ func (t *Tracker) announce(c *call, ch []Change) {
 // merge updates dst with src, keeping what src does not say: a
 // notification may leave out fields that an earlier one carried.
 func merge(dst, src *Party) {
-	old := *dst
-	*dst = *src
-	if dst.AccountID == "" {
-		dst.AccountID = old.AccountID
+	p := *src
+	if p.AccountID == "" {
+		p.AccountID = dst.AccountID
 	}
-	if dst.ExtensionID == "" {
-		dst.ExtensionID = old.ExtensionID
+	if p.ExtensionID == "" {
+		p.ExtensionID = dst.ExtensionID
 	}
-	if dst.Direction == "" {
-		dst.Direction = old.Direction
+	if p.Direction == "" {
+		p.Direction = dst.Direction
 	}
-	if dst.From == (Endpoint{}) {
-		dst.From = old.From
+	if p.From == (Endpoint{}) {
+		p.From = dst.From
 	}
-	if dst.To == (Endpoint{}) {
-		dst.To = old.To
+	if p.To == (Endpoint{}) {
+		p.To = dst.To
 	}
-	if dst.ConferenceRole == "" {
-		dst.ConferenceRole = old.ConferenceRole
+	if p.ConferenceRole == "" {
+		p.ConferenceRole = dst.ConferenceRole
 	}
-	if dst.SIPData == nil {
-		dst.SIPData = old.SIPData
+	if p.SIPData == nil {
+		p.SIPData = dst.SIPData
 	}
-	if dst.UICallInfo == nil {
-		dst.UICallInfo = old.UICallInfo
+	if p.UICallInfo == nil {
+		p.UICallInfo = dst.UICallInfo
 	}
-	if dst.Recordings == nil {
-		dst.Recordings = old.Recordings
+	if p.Recordings == nil {
+		p.Recordings = dst.Recordings
 	}
-	dst.QueueCall = dst.QueueCall || old.QueueCall
-	dst.MissedCall = dst.MissedCall || old.MissedCall
+	p.QueueCall = p.QueueCall || dst.QueueCall
+	p.MissedCall = p.MissedCall || dst.MissedCall
+	*dst = p
 }
 
 // over reports whether no party of c is still in the call.
@@ -555,7 +551,8 @@ func (t *Tracker) newCall(id string, now time.Time) *call {
 			}
 		}
 	}
-	c := &call{id: id, started: now}
+	// most calls have two parties: room for them in one allocation
+	c := &call{id: id, started: now, parties: make([]partyState, 0, 2)}
 	t.calls[id] = c
 	c.next, c.prev = c, c // detached; touch links it
 	return c

@@ -85,8 +85,8 @@ func changeString(c Change) string {
 	if c.Peer != nil {
 		b.WriteString(" peer=" + c.Peer.TelephonySessionID + "/" + c.Peer.PartyID)
 	}
-	if c.ParkData != "" {
-		b.WriteString(" park=" + c.ParkData)
+	if c.Party.Status.ParkData != "" {
+		b.WriteString(" park=" + c.Party.Status.ParkData)
 	}
 	if c.CallStarted {
 		b.WriteString(" STARTED")

@@ -1,0 +1,150 @@
+package telephony
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// benchStream returns the notifications of calls calls, made from the
+// shipped scenarios with fresh session ids, interleaved as many concurrent
+// calls would be (about 500 in flight), with 5% of the notifications
+// delivered twice and some delivered out of order.
+func benchStream(calls int) []*Session {
+	scs := scenarios()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var perCall [][]*Session
+	for i := range calls {
+		sc := scs[i%len(scs)]
+		evs := make([]*Session, 0, len(sc.events))
+		for _, s := range sc.events {
+			c := *s
+			c.TelephonySessionID = fmt.Sprintf("%s-%032x", s.TelephonySessionID, i)
+			c.Parties = []Party{s.Parties[0]}
+			evs = append(evs, &c)
+			if rng.IntN(20) == 0 {
+				evs = append(evs, &c)
+			}
+		}
+		if rng.IntN(10) == 0 && len(evs) > 2 {
+			j := rng.IntN(len(evs) - 1)
+			evs[j], evs[j+1] = evs[j+1], evs[j]
+		}
+		perCall = append(perCall, evs)
+	}
+	var out []*Session
+	const inFlight = 500
+	active := []int{}
+	next := 0
+	for next < len(perCall) || len(active) > 0 {
+		for len(active) < inFlight && next < len(perCall) {
+			active = append(active, next)
+			next++
+		}
+		k := rng.IntN(len(active))
+		i := active[k]
+		out = append(out, perCall[i][0])
+		perCall[i] = perCall[i][1:]
+		if len(perCall[i]) == 0 {
+			active[k] = active[len(active)-1]
+			active = active[:len(active)-1]
+		}
+	}
+	return out
+}
+
+// BenchmarkTrackerApply measures Apply on a realistic mix of the shipped
+// scenarios; AppendApply reuses the caller's buffer. Run with -cpu 1 for
+// the single-core figure.
+func BenchmarkTrackerApply(b *testing.B) {
+	stream := benchStream(20000)
+	for _, reuse := range []bool{false, true} {
+		name := "Apply"
+		if reuse {
+			name = "AppendApply"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			tr := NewTracker()
+			var buf []Change
+			i, changes := 0, 0
+			for b.Loop() {
+				if i == len(stream) {
+					b.StopTimer()
+					tr, i = NewTracker(), 0
+					b.StartTimer()
+				}
+				if reuse {
+					buf = tr.AppendApply(buf[:0], stream[i])
+					changes += len(buf)
+				} else {
+					changes += len(tr.Apply(stream[i]))
+				}
+				i++
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(changes)/b.Elapsed().Seconds(), "changes/s")
+		})
+	}
+}
+
+// BenchmarkTrackerApplyParallel measures Apply from several goroutines on
+// one tracker (lock contention).
+func BenchmarkTrackerApplyParallel(b *testing.B) {
+	stream := benchStream(20000)
+	tr := NewTracker(WithMaxCalls(0))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := rand.IntN(len(stream))
+		for pb.Next() {
+			tr.Apply(stream[i%len(stream)])
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkTrackerMemory measures the heap a tracker keeps per active call,
+// with two parties answered and the strings a real notification carries,
+// which the tracker keeps alive.
+func BenchmarkTrackerMemory(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run("calls="+strconv.Itoa(n), func(b *testing.B) {
+			var perCall float64
+			for range b.N {
+				tr := NewTracker(WithMaxCalls(0))
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				for i := range n {
+					sid := fmt.Sprintf("s-%032x", i)
+					for j, dir := range []string{Outbound, Inbound} {
+						s := &Session{
+							Sequence: int64(j + 1), TelephonySessionID: sid, SessionID: strconv.Itoa(400000000 + i),
+							ServerID: "10.13.22.28.TAM", EventTime: time.Now(), Origin: Origin{Type: OriginCall},
+							Parties: []Party{{
+								ID: fmt.Sprintf("p-%032x-%d", i, j+1), AccountID: "809646016", ExtensionID: strconv.Itoa(809646016 + j),
+								Direction: dir,
+								From:      Endpoint{PhoneNumber: "+14083388064", Name: "Caller Name"},
+								To:        Endpoint{PhoneNumber: "+19043014558", Name: "Agent Name", ExtensionID: "809646016"},
+								Status:    Status{Code: Answered},
+							}},
+						}
+						tr.Apply(s)
+					}
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				if st := tr.Stats(); st.Active != n {
+					b.Fatalf("%d active calls, want %d", st.Active, n)
+				}
+				perCall = float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+				runtime.KeepAlive(tr)
+			}
+			b.ReportMetric(perCall, "bytes/call")
+		})
+	}
+}
