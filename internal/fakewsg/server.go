@@ -478,6 +478,18 @@ func (s *Server) FailNextRecovery() {
 	s.mu.Unlock()
 }
 
+// RemoveSubscription makes the session holding subscriptionID forget it
+// (the platform deleted it by other means); SubscriptionEnded is not
+// called.
+func (s *Server) RemoveSubscription(subscriptionID string) {
+	s.mu.Lock()
+	if sess := s.bySub[subscriptionID]; sess != nil {
+		delete(s.bySub, subscriptionID)
+		sess.subID = ""
+	}
+	s.mu.Unlock()
+}
+
 // MuteHeartbeats stops (true) or resumes (false) the answers to
 // Heartbeat frames, to make a connection look dead to the client.
 func (s *Server) MuteHeartbeats(mute bool) {

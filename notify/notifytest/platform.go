@@ -95,6 +95,7 @@ func NewPlatformErr(opts ...Option) (*Platform, error) {
 	p.routes()
 	p.deliverers[transportWebHook] = &webhookDeliverer{p: p}
 	p.installPubNub()
+	p.installWSG()
 	p.srv = &httptest.Server{
 		Listener: l,
 		Config:   &http.Server{Handler: p.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil},
