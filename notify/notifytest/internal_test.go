@@ -62,7 +62,7 @@ func TestExtensionPoints(t *testing.T) {
 
 	d := &fakeDeliverer{}
 	p.registerDeliverer(transportWebSocket, d)
-	p.handle("GET /ws", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "upgrade here") }))
+	p.handle("GET /raw-route", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "upgrade here") }))
 	closed := make(chan struct{})
 	if !p.onClose(func() { close(closed) }) {
 		t.Fatal("onClose refused before Close")
@@ -73,7 +73,7 @@ func TestExtensionPoints(t *testing.T) {
 	}
 	<-ran
 
-	resp, err := p.HTTPClient().Get(p.URL() + "/ws")
+	resp, err := p.HTTPClient().Get(p.URL() + "/raw-route")
 	if err != nil {
 		t.Fatal(err)
 	}
