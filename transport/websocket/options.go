@@ -10,18 +10,17 @@ import (
 type Option func(*options)
 
 type options struct {
-	logger            *slog.Logger
-	dialClient        *http.Client
-	heartbeat         time.Duration
-	readLimit         int64
-	backoffMin        time.Duration
-	backoffMax        time.Duration
-	backoff           func(attempt int) time.Duration
-	maxAttempts       int
-	openAttempts      int
-	requestTimeout    time.Duration
-	recoveryTimeout   time.Duration
-	keepSubscriptions bool
+	logger          *slog.Logger
+	dialClient      *http.Client
+	heartbeat       time.Duration
+	readLimit       int64
+	backoffMin      time.Duration
+	backoffMax      time.Duration
+	backoff         func(attempt int) time.Duration
+	maxAttempts     int
+	openAttempts    int
+	requestTimeout  time.Duration
+	recoveryTimeout time.Duration
 }
 
 func defaultOptions() options {

@@ -1,0 +1,279 @@
+package websocket_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/oauth2"
+
+	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/notify/notifytest"
+	"github.com/ringwatch/ringwatch/presence"
+	"github.com/ringwatch/ringwatch/subscription"
+	"github.com/ringwatch/ringwatch/transport"
+	"github.com/ringwatch/ringwatch/transport/websocket"
+)
+
+// recorder is a transport.Sink that keeps everything.
+type recorder struct {
+	mu     sync.Mutex
+	envs   []envelope
+	states []transport.State
+	failed error
+}
+
+type envelope struct {
+	UUID           string          `json:"uuid"`
+	Event          string          `json:"event"`
+	SubscriptionID string          `json:"subscriptionId"`
+	Body           json.RawMessage `json:"body"`
+}
+
+func (r *recorder) Deliver(_ context.Context, m transport.Message) error {
+	var e envelope
+	if err := json.Unmarshal(m.Data, &e); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.envs = append(r.envs, e)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *recorder) State(s transport.State) {
+	r.mu.Lock()
+	r.states = append(r.states, s)
+	r.mu.Unlock()
+}
+
+func (r *recorder) Fail(err error) {
+	r.mu.Lock()
+	r.failed = err
+	r.mu.Unlock()
+}
+
+func (r *recorder) count(k transport.StateKind) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, s := range r.states {
+		if s.Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *recorder) delivered() []envelope {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.envs)
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// e2e is a platform, an authorised client and an open transport.
+type e2e struct {
+	p    *notifytest.Platform
+	tr   *websocket.Transport
+	sink *recorder
+	ext  string
+	seq  int64
+}
+
+func startE2E(t *testing.T, popts []notifytest.Option, opts ...websocket.Option) *e2e {
+	t.Helper()
+	p := notifytest.NewPlatform(popts...)
+	if err := p.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	base := &http.Transport{}
+	t.Cleanup(base.CloseIdleConnections)
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base})
+	hc := p.Config().Client(ctx)
+	opts = append([]websocket.Option{websocket.WithBackoff(time.Millisecond, 5*time.Millisecond)}, opts...)
+	e := &e2e{p: p, tr: websocket.New(p.URL(), hc, opts...), sink: &recorder{}, ext: p.Owner().ID}
+	filters := []subscription.Filter{
+		subscription.ExtensionPresence("~", subscription.Detailed()),
+		subscription.AccountTelephonySessions(),
+	}
+	if err := e.tr.Open(context.Background(), filters, e.sink); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = e.tr.Close(context.Background()) })
+	return e
+}
+
+// publish sends n presence notifications and checks each reached one
+// subscription.
+func (e *e2e) publish(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		e.seq++
+		ev := presence.Event{ExtensionID: e.ext, TelephonyStatus: presence.Ringing, Sequence: e.seq}
+		got, err := e.p.Publish(context.Background(), "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true", ev)
+		if err != nil || got != 1 {
+			t.Fatalf("Publish = %d, %v; want 1 subscription", got, err)
+		}
+	}
+}
+
+// checkDelivered wants exactly n distinct notifications, in order of
+// presence sequence.
+func (e *e2e) checkDelivered(t *testing.T, n int) {
+	t.Helper()
+	eventually(t, "notifications", func() bool { return len(e.sink.delivered()) >= n })
+	time.Sleep(20 * time.Millisecond) // a duplicate would arrive now
+	envs := e.sink.delivered()
+	var seqs, want []int64
+	seen := map[string]bool{}
+	for _, env := range envs {
+		if seen[env.UUID] {
+			t.Errorf("duplicate notification %s", env.UUID)
+		}
+		seen[env.UUID] = true
+		var b struct{ Sequence int64 }
+		_ = json.Unmarshal(env.Body, &b)
+		seqs = append(seqs, b.Sequence)
+	}
+	for i := int64(1); i <= int64(n); i++ {
+		want = append(want, i)
+	}
+	if diff := cmp.Diff(want, seqs); diff != "" {
+		t.Errorf("presence sequences delivered (-want +got):\n%s", diff)
+	}
+}
+
+func TestPlatformEndToEnd(t *testing.T) {
+	leakcheck.Check(t)
+	e := startE2E(t, nil)
+	sub := e.tr.SubscriptionID()
+	subs := e.p.Subscriptions()
+	if len(subs) != 1 || subs[0].ID != sub || subs[0].DeliveryMode.TransportType != "WebSocket" {
+		t.Fatalf("platform subscriptions = %+v, want the WebSocket one %s", subs, sub)
+	}
+	if got := subs[0].EventFilters[0]; got != subscription.Filter("/restapi/v1.0/account/"+e.p.AccountID()+"/extension/"+e.ext+"/presence?detailedTelephonyState=true") {
+		t.Errorf("filter not expanded by the platform: %s", got)
+	}
+	e.publish(t, 5)
+	e.checkDelivered(t, 5)
+
+	// Dropped connection: recovered, nothing lost or repeated.
+	e.p.DropWebSockets()
+	e.publish(t, 10)
+	eventually(t, "Recovered", func() bool { return e.sink.count(transport.Recovered) == 1 })
+	e.publish(t, 5)
+	e.checkDelivered(t, 20)
+
+	// WSG-903: reconnect and recover.
+	if n := e.p.SendWebSocketError("WSG-903"); n != 1 {
+		t.Fatalf("SendWebSocketError = %d", n)
+	}
+	eventually(t, "second Recovered", func() bool { return e.sink.count(transport.Recovered) == 2 })
+	e.publish(t, 5)
+	e.checkDelivered(t, 25)
+
+	// Failed recovery: a new subscription, a gap, and events again.
+	e.p.FailNextWebSocketRecovery()
+	e.p.DropWebSockets()
+	eventually(t, "Gap", func() bool { return e.sink.count(transport.Gap) == 1 })
+	sub2 := e.tr.SubscriptionID()
+	subs = e.p.Subscriptions()
+	if len(subs) != 1 || subs[0].ID != sub2 || sub2 == sub {
+		t.Errorf("platform subscriptions after failed recovery = %v, want only the new %s", subs, sub2)
+	}
+	e.publish(t, 5)
+	e.checkDelivered(t, 30)
+
+	want := []transport.StateKind{transport.Connected,
+		transport.Reconnecting, transport.Recovered,
+		transport.Reconnecting, transport.Recovered,
+		transport.Reconnecting, transport.Resubscribed, transport.Gap}
+	var got []transport.StateKind
+	e.sink.mu.Lock()
+	for _, s := range e.sink.states {
+		got = append(got, s.Kind)
+	}
+	e.sink.mu.Unlock()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("states (-want +got):\n%s", diff)
+	}
+	st := e.p.WebSocketStats()
+	if st.Connections != 4 || st.Recovered != 2 || st.RecoveryFailed != 1 {
+		t.Errorf("gateway stats = %+v", st)
+	}
+
+	if err := e.tr.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if subs := e.p.Subscriptions(); len(subs) != 0 {
+		t.Errorf("subscriptions left after Close: %v", subs)
+	}
+}
+
+func TestPlatformTokenExpiryMidStream(t *testing.T) {
+	leakcheck.Check(t)
+	// The client renews a token a minute before it expires: with 62 s
+	// tokens it keeps the expired one for 2 s.
+	e := startE2E(t, []notifytest.Option{notifytest.WithTokenLifetimes(62*time.Second, time.Hour)},
+		websocket.WithBackoff(100*time.Millisecond, 200*time.Millisecond))
+	e.publish(t, 3)
+	e.checkDelivered(t, 3)
+	e.p.ExpireTokens()
+	e.p.DropWebSockets()
+	e.publish(t, 3) // kept for recovery
+	eventually(t, "Recovered", func() bool { return e.sink.count(transport.Recovered) == 1 })
+	e.publish(t, 3)
+	e.checkDelivered(t, 9)
+	unauthorized := 0
+	e.sink.mu.Lock()
+	for _, s := range e.sink.states {
+		if s.Kind == transport.Reconnecting && errors.Is(s.Err, subscription.ErrUnauthorized) {
+			unauthorized++
+		}
+	}
+	failed := e.sink.failed
+	e.sink.mu.Unlock()
+	if unauthorized == 0 {
+		t.Error("no reconnection attempt met the expired token")
+	}
+	if failed != nil {
+		t.Errorf("Fail(%v)", failed)
+	}
+}
+
+func TestPlatformRateLimitedToken(t *testing.T) {
+	leakcheck.Check(t)
+	p := notifytest.NewPlatform()
+	t.Cleanup(p.Close)
+	base := &http.Transport{}
+	t.Cleanup(base.CloseIdleConnections)
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base})
+	p.FailNext("POST", "/restapi/oauth/wstoken", http.StatusTooManyRequests, "", 2)
+	tr := websocket.New(p.URL(), p.Config().Client(ctx), websocket.WithBackoff(time.Millisecond, 2*time.Millisecond))
+	sink := &recorder{}
+	if err := tr.Open(context.Background(), []subscription.Filter{subscription.AccountTelephonySessions()}, sink); err != nil {
+		t.Fatalf("Open after two 429s: %v", err)
+	}
+	defer tr.Close(context.Background())
+	if n := sink.count(transport.Connected); n != 1 {
+		t.Errorf("%d Connected, want 1", n)
+	}
+}
