@@ -133,13 +133,8 @@ type Change struct {
 	EventTime time.Time
 }
 
-// inCall reports whether a party in this state still takes part in the
-// call. A party whose leg was picked up elsewhere (Pickup, CallSwitch) has
-// handed the call on rather than ended it.
-func inCall(st *Status) bool {
-	return !st.Code.Final() || handedOff(st)
-}
-
+// handedOff reports whether a party left by handing the call on to
+// another device or user (Pickup, CallSwitch), which does not end it.
 func handedOff(st *Status) bool {
 	return st.Code == Disconnected && (st.Reason == ReasonPickup || st.Reason == ReasonCallSwitch)
 }

@@ -241,8 +241,9 @@ func (t *Tracker) Flush() []Change {
 }
 
 // Reconcile brings the model in line with the active calls read from the
-// REST API after a gap in the notifications (see the package docs for the
-// resync procedure). It flushes the reorder window, applies each session in
+// REST API after a gap in the notifications: the sessions named by the
+// extension's (or account's) detailed presence, each read with
+// GET …/telephony/sessions/{id}. It flushes the reorder window, applies each session in
 // active as an authoritative current state, ends the parties of those
 // sessions that the REST state no longer lists, and ends every tracked
 // active call that is not in active. Changes it makes itself have Kind

@@ -552,3 +552,73 @@ func TestChangeKindString(t *testing.T) {
 		t.Errorf("String = %q", got)
 	}
 }
+
+func TestTrackerConcurrentApply(t *testing.T) {
+	var all []*Session
+	for _, sc := range scenarios() {
+		all = append(all, sc.events...)
+	}
+	all = append(all, activeScenario()...)
+	ids := []string{"s-live"}
+	for _, s := range all {
+		if !slices.Contains(ids, s.TelephonySessionID) {
+			ids = append(ids, s.TelephonySessionID)
+		}
+	}
+	clk := newFakeClock()
+	ref := NewTracker(WithClock(clk.Now))
+	applyAll(ref, all)
+	want := stateOf(ref, ids)
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 9))
+		evs := slices.Clone(all)
+		rng.Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
+		tr := NewTracker(WithClock(clk.Now))
+		const workers = 4
+		ended := make(chan map[string]int, workers)
+		for w := range workers {
+			go func() {
+				m := map[string]int{}
+				for i := w; i < len(evs); i += workers {
+					for _, c := range tr.Apply(evs[i]) {
+						if c.CallEnded {
+							m[c.TelephonySessionID]++
+						}
+					}
+					tr.Snapshot()
+				}
+				ended <- m
+			}()
+		}
+		total := map[string]int{}
+		for range workers {
+			for id, n := range <-ended {
+				total[id] += n
+			}
+		}
+		if d := cmp.Diff(want, stateOf(tr, ids)); d != "" {
+			t.Fatalf("seed %d: final state (-sequential +concurrent):\n%s", seed, d)
+		}
+		for _, id := range ids[1:] {
+			if total[id] != 1 {
+				t.Fatalf("seed %d: %s ended %d times", seed, id, total[id])
+			}
+		}
+	}
+}
+
+func TestTrackerReconcileFlushesWindow(t *testing.T) {
+	clk := newFakeClock()
+	tr := NewTracker(WithClock(clk.Now), WithReorderWindow(time.Minute))
+	applyAll(tr, scenarios()[2].events[:3]) // held: s-out answered
+	got := changeStrings(tr.Reconcile(nil, ""))
+	want := []string{
+		"s-out/p1 >Setup Setup STARTED",
+		"s-out/p1 Setup>Proceeding Proceeding",
+		"s-out/p1 Proceeding>Answered Answered",
+		"s-out/p1 Answered>Disconnected Resync reason=Resync ENDED",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
