@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/ringwatch/ringwatch/presence"
 	"github.com/ringwatch/ringwatch/telephony"
 )
 
@@ -25,7 +26,9 @@ import (
 // notifications that follow the gap.
 //
 // The telephony tracker is reachable with (*Subscription).Calls, to take a
-// Snapshot or Wait for a call to reach a state; UseTracker supplies one.
+// Snapshot or Wait for a call to reach a state, and the presence tracker
+// with (*Subscription).Presence; UseTracker and UsePresenceTracker supply
+// them.
 func WithCallTracking(opts ...CallTrackingOption) Option {
 	return optionFunc(func(o *options) {
 		o.stages = append(o.stages, func(o *options) stage {
@@ -55,7 +58,7 @@ type callStage struct {
 	cfg   callTrackingConfig
 	log   *slog.Logger
 	calls *telephony.Tracker
-	pres  *presenceTrackers
+	pres  *presence.Tracker
 	// connected is set once the first *Connected has gone by.
 	connected bool
 }
@@ -72,7 +75,10 @@ func newCallStage(log *slog.Logger, opts []CallTrackingOption) *callStage {
 	if c.calls == nil {
 		c.calls = telephony.NewTracker(cfg.trackerOpts...)
 	}
-	c.pres = newPresenceTrackers(cfg)
+	c.pres = cfg.presTracker
+	if c.pres == nil {
+		c.pres = presence.NewTracker()
+	}
 	return c
 }
 
@@ -87,7 +93,10 @@ func (c *callStage) process(ctx context.Context, ev Event, emit func(Event) erro
 		if err := c.emitCalls(&e.Header, c.calls.Tick(), false, emit); err != nil {
 			return err
 		}
-		return c.emitPresence(&e.Header, c.pres.apply(e), false, emit)
+		if ch := c.applyPresence(e); ch != nil {
+			return c.emitPresence(&e.Header, []presence.Change{*ch}, false, emit)
+		}
+		return nil
 	case *Gap:
 		return c.resync(ctx, &e.Header, e.Reason, emit)
 	case *Connected:

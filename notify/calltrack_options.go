@@ -24,13 +24,11 @@ const (
 	// resync reads (one GET each, in the Light rate-limit group). Calls
 	// beyond it are kept as the tracker has them.
 	DefaultResyncMaxSessions = 200
-	// DefaultMaxPresenceExtensions bounds the number of extensions whose
-	// presence is tracked.
-	DefaultMaxPresenceExtensions = 100_000
 )
 
 type callTrackingConfig struct {
 	tracker     *telephony.Tracker
+	presTracker *presence.Tracker
 	trackerOpts []telephony.TrackerOption
 
 	sessions SessionGetter
@@ -48,18 +46,16 @@ type callTrackingConfig struct {
 	minDelay, maxDelay time.Duration
 	maxSessions        int
 	onConnect          bool
-	maxExtensions      int
 }
 
 func defaultCallTrackingConfig() callTrackingConfig {
 	return callTrackingConfig{
-		accountID:     "~",
-		extensions:    []string{"~"},
-		attempts:      DefaultResyncAttempts,
-		minDelay:      DefaultResyncMinDelay,
-		maxDelay:      DefaultResyncMaxDelay,
-		maxSessions:   DefaultResyncMaxSessions,
-		maxExtensions: DefaultMaxPresenceExtensions,
+		accountID:   "~",
+		extensions:  []string{"~"},
+		attempts:    DefaultResyncAttempts,
+		minDelay:    DefaultResyncMinDelay,
+		maxDelay:    DefaultResyncMaxDelay,
+		maxSessions: DefaultResyncMaxSessions,
 	}
 }
 
@@ -84,9 +80,6 @@ func (c *callTrackingConfig) normalise() {
 	if c.maxSessions < 1 {
 		c.maxSessions = d.maxSessions
 	}
-	if c.maxExtensions < 1 {
-		c.maxExtensions = d.maxExtensions
-	}
 }
 
 // UseTracker makes call tracking apply telephony notifications to t, a
@@ -94,6 +87,12 @@ func (c *callTrackingConfig) normalise() {
 // options of TrackerOptions are then ignored.
 func UseTracker(t *telephony.Tracker) CallTrackingOption {
 	return func(c *callTrackingConfig) { c.tracker = t }
+}
+
+// UsePresenceTracker makes call tracking apply presence notifications to
+// t, a tracker the caller made (and may share), instead of a new one.
+func UsePresenceTracker(t *presence.Tracker) CallTrackingOption {
+	return func(c *callTrackingConfig) { c.presTracker = t }
 }
 
 // TrackerOptions configures the telephony tracker that call tracking makes
@@ -161,11 +160,4 @@ func ResyncMaxSessions(n int) CallTrackingOption {
 // tracked from the start, as RingCentral's own SDK does.
 func ResyncOnConnect() CallTrackingOption {
 	return func(c *callTrackingConfig) { c.onConnect = true }
-}
-
-// MaxPresenceExtensions bounds the number of extensions whose presence is
-// tracked (DefaultMaxPresenceExtensions by default); at the bound, the
-// least recently updated extension is forgotten.
-func MaxPresenceExtensions(n int) CallTrackingOption {
-	return func(c *callTrackingConfig) { c.maxExtensions = n }
 }

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -75,7 +76,7 @@ func receiveCalls(t *testing.T, s *Subscription, n int) []string {
 			if !ok {
 				t.Fatalf("Events closed after %q, want %d events", got, n)
 			}
-			if isPresenceChange(ev) {
+			if _, ok := ev.(*PresenceChange); ok {
 				continue // checked by the presence tests
 			}
 			got = append(got, describeCalls(ev))
@@ -211,6 +212,9 @@ func (f *fakeREST) endCall(ext, session string) {
 		info.ActiveCalls = slices.DeleteFunc(info.ActiveCalls, func(ac presence.ActiveCall) bool {
 			return ac.TelephonySessionID == session
 		})
+		if len(info.ActiveCalls) == 0 {
+			info.TelephonyStatus = presence.NoCall
+		}
 	}
 }
 
@@ -567,4 +571,129 @@ func TestWaitThroughCalls(t *testing.T) {
 	}
 }
 
-func isPresenceChange(ev Event) bool { return false }
+// detailedNote is a detailed presence notification of extension ext
+// (without extensionId in the body when bodyExt is false).
+func detailedNote(uuid, ext string, bodyExt bool, seq int, status presence.TelephonyStatus, dnd string, calls ...presence.ActiveCall) []byte {
+	body := presence.Event{TelephonyStatus: status, Sequence: int64(seq), DNDStatus: dnd,
+		ActiveCalls: calls, TotalActiveCalls: len(calls)}
+	if bodyExt {
+		body.ExtensionID = ext
+	}
+	b, _ := json.Marshal(body)
+	return fmt.Appendf(nil, `{"uuid":%q,"event":"/restapi/v1.0/account/~/extension/%s/presence?detailedTelephonyState=true",`+
+		`"timestamp":"2024-05-01T10:00:00.000Z","subscriptionId":"sub-1","ownerId":"1","body":%s}`, uuid, ext, b)
+}
+
+func activeCall(session, party string, st presence.TelephonyStatus) presence.ActiveCall {
+	return presence.ActiveCall{ID: "call-" + session, TelephonySessionID: session, PartyID: party, TelephonyStatus: st}
+}
+
+// describePresence summarises the presence events and changes.
+func describePresence(ev Event) string {
+	switch e := ev.(type) {
+	case *PresenceChange:
+		s := fmt.Sprintf("presence %s", e.ExtensionID)
+		if e.TelephonyStatusChanged {
+			s += fmt.Sprintf(" %s>%s", e.From, e.To)
+		}
+		for _, c := range e.Calls {
+			s += fmt.Sprintf(" [%s %s %s>%s]", c.Kind, c.Key, c.From, c.To)
+		}
+		for _, a := range e.Availability {
+			s += fmt.Sprintf(" {%s=%s}", a.Field, a.To)
+		}
+		if !e.CallRelated {
+			s += " not-call"
+		}
+		if e.Resync {
+			s += " resync"
+		}
+		return s + " @" + e.UUID
+	case *CallChange:
+		return "" // checked by the call tests
+	}
+	return describeCalls(ev)
+}
+
+func receivePresence(t *testing.T, s *Subscription, n int) []string {
+	t.Helper()
+	var got []string
+	timeout := time.After(5 * time.Second)
+	for len(got) < n {
+		select {
+		case ev, ok := <-s.Events():
+			if !ok {
+				t.Fatalf("Events closed after %q, want %d events", got, n)
+			}
+			if d := describePresence(ev); d != "" {
+				got = append(got, d)
+			}
+		case <-timeout:
+			t.Fatalf("got %q after 5s, want %d events", got, n)
+		}
+	}
+	return got
+}
+
+func TestCallTrackingEmitsPresenceChanges(t *testing.T) {
+	leakcheck.Check(t)
+	s, ft := subscribe(t, WithCallTracking())
+	deliverRaw(t, ft.Sink(),
+		detailedNote("p1", "1", true, 10, presence.Ringing, "TakeAllCalls", activeCall("s-1", "p-1", presence.Ringing)),
+		detailedNote("p3", "1", false, 12, presence.CallConnected, "", activeCall("s-1", "p-1", presence.CallConnected)),
+		detailedNote("p2", "1", true, 11, presence.CallConnected, "", activeCall("s-1", "p-1", presence.CallConnected)), // stale
+		detailedNote("p4", "1", true, 13, "", "DoNotAcceptAnyCalls", activeCall("s-1", "p-1", presence.CallConnected)),
+		detailedNote("p5", "1", true, 14, presence.NoCall, "", activeCall("s-1", "p-1", presence.NoCall)),
+	)
+	want := []string{
+		"p1", "presence 1 >Ringing [Appeared s-1/p-1 >Ringing] {dndStatus=TakeAllCalls} @p1",
+		"p3", "presence 1 Ringing>CallConnected [StatusChanged s-1/p-1 Ringing>CallConnected] @p3",
+		"p2",
+		"p4", "presence 1 {dndStatus=DoNotAcceptAnyCalls} not-call @p4",
+		"p5", "presence 1 CallConnected>NoCall [Ended s-1/p-1 CallConnected>NoCall] @p5",
+	}
+	if diff := cmp.Diff(want, receivePresence(t, s, len(want))); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if st := s.Presence().Stats(); st.Stale != 1 || st.Extensions != 1 {
+		t.Errorf("presence tracker stats = %+v, want 1 stale, 1 extension", st)
+	}
+}
+
+func TestGapResyncReconcilesPresence(t *testing.T) {
+	leakcheck.Check(t)
+	rest := newFakeREST()
+	pt := presence.NewTracker()
+	s, ft := subscribe(t, WithCallTracking(ResyncFrom(rest, rest), ResyncExtensions("1", "2"),
+		UsePresenceTracker(pt), fastRetry))
+	if s.Presence() != pt {
+		t.Fatal("Presence() is not the tracker given to UsePresenceTracker")
+	}
+	sink := ft.Sink()
+	rest.setCall("1", "s-1", party("p-1", "1", telephony.Answered))
+	deliverRaw(t, sink,
+		detailedNote("p1", "1", true, 10, presence.CallConnected, "", activeCall("s-1", "p-1", presence.CallConnected)),
+		telephonyNote("t1", "s-1", "p-1", 1, telephony.Answered, ""),
+	)
+	// During the gap s-1 ends, and extension 2 (never notified) gets a
+	// call: only extension 1's presence is reported.
+	rest.endCall("1", "s-1")
+	rest.setCall("2", "s-2", party("p-2", "2", telephony.Proceeding))
+	sink.State(transport.State{Kind: transport.Gap, Reason: "gap"})
+	want := []string{
+		"p1", "presence 1 >CallConnected [Appeared s-1/p-1 >CallConnected] @p1",
+		"t1",
+		"gap:gap",
+		"presence 1 CallConnected>NoCall [Vanished s-1/p-1 CallConnected>NoCall] resync @",
+		"resynced:gap attempts=1 sessions=2 active=1",
+	}
+	if diff := cmp.Diff(want, receivePresence(t, s, len(want))); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"presence 1", "presence 2", "session s-2", "session s-1"}, rest.readLog()); diff != "" {
+		t.Errorf("REST reads (-want +got):\n%s", diff)
+	}
+	if _, ok := pt.State("2"); ok {
+		t.Error("extension 2 is tracked though no notification was about it")
+	}
+}

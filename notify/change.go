@@ -1,6 +1,9 @@
 package notify
 
-import "github.com/ringwatch/ringwatch/telephony"
+import (
+	"github.com/ringwatch/ringwatch/presence"
+	"github.com/ringwatch/ringwatch/telephony"
+)
 
 // CallChange is one transition of one party of a call, computed by the
 // telephony tracker that WithCallTracking runs inside the subscription. It
@@ -20,4 +23,24 @@ type CallChange struct {
 	Resync bool
 }
 
-func (*CallChange) isEvent() {}
+// PresenceChange is what changed in an extension's presence, computed by
+// the presence tracker that WithCallTracking runs inside the subscription.
+// It follows the *PresenceEvent that caused it in the stream, with that
+// notification's Header; a change found by a resync follows the *Gap that
+// started it, with the Gap's Header, and has Resync set.
+//
+// The embedded presence.Change says what changed: the extension's
+// telephony status, its active calls (appeared, changed, ended, vanished)
+// and its availability. CallRelated is false for a change that is only
+// availability (do-not-disturb, user status, presence or meeting status),
+// which a call monitor may ignore.
+type PresenceChange struct {
+	Header
+	presence.Change
+	// Resync reports that the change was found by a resynchronisation
+	// after a gap, from the REST API's view of the presence.
+	Resync bool
+}
+
+func (*CallChange) isEvent()     {}
+func (*PresenceChange) isEvent() {}

@@ -89,7 +89,7 @@ func (c *callStage) resync(ctx context.Context, h *Header, trigger string, emit 
 			if err := c.emitCalls(h, changes, true, emit); err != nil {
 				return err
 			}
-			if err := c.emitPresence(h, c.pres.reconcile(r.presence, c.cfg.account), true, emit); err != nil {
+			if err := c.emitPresence(h, c.reconcilePresence(r.presence), true, emit); err != nil {
 				return err
 			}
 			c.log.Info("notify: call tracking resynchronised", "trigger", trigger, "attempt", attempt,
