@@ -1,0 +1,247 @@
+package notifytest
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ringwatch/ringwatch/internal/callscript"
+)
+
+// scriptState is a platform's world of scripted calls. mu serialises the
+// plays' steps, so that the model and the published notifications of an
+// extension or a session always go forward together.
+type scriptState struct {
+	mu    sync.Mutex
+	world *callscript.World
+}
+
+// scriptStates holds the scriptState of each platform that played a
+// script, until it closes (kept outside Platform so that the scripted
+// calls need no field in its struct).
+var scriptStates sync.Map // *Platform -> *scriptState
+
+func (p *Platform) scripts() (*scriptState, error) {
+	if v, ok := scriptStates.Load(p); ok {
+		return v.(*scriptState), nil
+	}
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	st := &scriptState{world: callscript.NewWorld(p.set.accountID, binary.LittleEndian.Uint64(b[:]))}
+	v, loaded := scriptStates.LoadOrStore(p, st)
+	if !loaded && !p.onClose(func() { scriptStates.Delete(p) }) {
+		scriptStates.Delete(p)
+		return nil, ErrClosed
+	}
+	return v.(*scriptState), nil
+}
+
+// PlayOption configures Play.
+type PlayOption func(*playSettings)
+
+type playSettings struct{ pace time.Duration }
+
+// WithPace makes Play wait d of real time between two steps (default zero:
+// as fast as possible). Event times follow the script's own durations
+// either way.
+func WithPace(d time.Duration) PlayOption {
+	return func(s *playSettings) { s.pace = max(d, 0) }
+}
+
+// Play plays a script on the platform, step by step. For each notification
+// the script produces it first updates the call model (the sessions that
+// GET …/telephony/sessions/{id} serves, ended sessions removed; the
+// presence of the account's extensions), then publishes the notification
+// to every live subscription whose filters match, over its transport:
+// telephony sessions to the account-level filters and the party's
+// extension-level filters, presence to the extension's and the account's
+// presence filters. Parties of no account change the model only.
+//
+// Scripts played at the same time share the platform's calls: an
+// extension's presence lists the calls of all of them, its sequence goes
+// on from one to the next, and ids never collide. Event times start at
+// the platform's clock and follow the script's durations.
+//
+// Play returns what the script produced, also when it stops early: on a
+// step the script cannot play (*callscript.StepError, errors.Is
+// ErrBadStep), when ctx ends, or when a publication fails. Calls stopped
+// early stay in the model as they were.
+func (p *Platform) Play(ctx context.Context, s Script, opts ...PlayOption) (*ScriptResult, error) {
+	var set playSettings
+	for _, o := range opts {
+		if o != nil {
+			o(&set)
+		}
+	}
+	res := &ScriptResult{Script: s, AccountID: p.set.accountID}
+	if p.ctx.Err() != nil {
+		return res, ErrClosed
+	}
+	st, err := p.scripts()
+	if err != nil {
+		return res, err
+	}
+	player := st.world.Play(s, p.now())
+	for i := 0; ; i++ {
+		if i > 0 && set.pace > 0 && player.Remaining() > 0 {
+			if err := p.sleep(ctx, set.pace); err != nil {
+				return res, err
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		st.mu.Lock()
+		evs, err := player.Step()
+		var perr error
+		for j := range evs {
+			if perr = p.applyScriptEvent(ctx, &evs[j]); perr != nil {
+				evs = evs[:j+1]
+				break
+			}
+		}
+		st.mu.Unlock()
+		res.Events = append(res.Events, evs...)
+		switch {
+		case perr != nil:
+			return res, perr
+		case errors.Is(err, callscript.ErrDone):
+			return res, nil
+		case err != nil:
+			return res, err
+		}
+	}
+}
+
+// ErrBadStep is matched (errors.Is) by the error of a step Play cannot
+// play, such as one naming a call that does not exist.
+var ErrBadStep = callscript.ErrBadStep
+
+func (p *Platform) sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-p.ctx.Done():
+		return ErrClosed
+	}
+}
+
+// applyScriptEvent updates the model, then publishes.
+func (p *Platform) applyScriptEvent(ctx context.Context, e *callscript.Event) error {
+	var body any
+	switch e.Kind {
+	case callscript.TelephonyEvent:
+		if e.SessionEnded {
+			p.EndSession(e.Session.TelephonySessionID)
+		} else if err := p.SetSession(*e.SessionState); err != nil {
+			return err
+		}
+		body = e.Session
+	case callscript.PresenceEvent:
+		if _, ok := p.extension(e.ExtensionID); ok {
+			_ = p.SetPresence(e.ExtensionID, *e.PresenceState) // known extension: cannot fail
+		}
+		body = e.Presence
+	}
+	if !e.Delivered() {
+		return nil
+	}
+	if _, err := p.Publish(ctx, e.Resource(), body); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MixOptions configures RunMix.
+type MixOptions struct {
+	// Concurrency is how many calls are in progress at once (default 1).
+	Concurrency int
+	// Pace is the real time between two steps of one call (zero: as fast
+	// as possible).
+	Pace time.Duration
+	// Gap is the real time between two calls of one lane.
+	Gap time.Duration
+	// Calls stops the mix after this many calls have been played; zero
+	// plays until ctx ends.
+	Calls int
+	// Scenarios names the scenarios to draw from (default: all of
+	// Scenarios).
+	Scenarios []string
+	// Seed fixes the draws of scenarios and casts.
+	Seed uint64
+}
+
+// ErrUnknownScenario is returned by RunMix for a scenario name that is not
+// one of Scenarios.
+var ErrUnknownScenario = errors.New("notifytest: unknown scenario")
+
+// RunMix plays a continuous, varied mix of the shipped scenarios, each on
+// a cast rotated at random over the platform's extensions, with
+// Concurrency calls in progress at once. It blocks until Calls calls have
+// been played (and returns their number and nil) or ctx ends (and returns
+// the number played and ctx's error). Its goroutines end before it
+// returns.
+func (p *Platform) RunMix(ctx context.Context, opts MixOptions) (int, error) {
+	names := opts.Scenarios
+	if len(names) == 0 {
+		for _, s := range Scenarios() {
+			names = append(names, s.Name)
+		}
+	}
+	var scs []Scenario
+	for _, n := range names {
+		sc, ok := ScenarioNamed(n)
+		if !ok {
+			return 0, fmt.Errorf("%w: %q", ErrUnknownScenario, n)
+		}
+		scs = append(scs, sc)
+	}
+	lanes := max(opts.Concurrency, 1)
+	cast := p.Cast()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		started, done atomic.Int64
+		wg            sync.WaitGroup
+		errOnce       sync.Once
+		firstErr      error
+	)
+	for lane := range lanes {
+		rng := rand.New(rand.NewPCG(opts.Seed, uint64(lane)))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for first := true; ; first = false {
+				if opts.Calls > 0 && started.Add(1) > int64(opts.Calls) {
+					return
+				}
+				if !first && opts.Gap > 0 {
+					if err := p.sleep(ctx, opts.Gap); err != nil {
+						errOnce.Do(func() { firstErr = err })
+						return
+					}
+				}
+				sc := scs[rng.IntN(len(scs))]
+				script := sc.New(cast.Rotate(rng.IntN(max(len(cast.Users), 1))))
+				if _, err := p.Play(ctx, script, WithPace(opts.Pace)); err != nil {
+					errOnce.Do(func() { firstErr = err })
+					cancel()
+					return
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return int(done.Load()), firstErr
+}
