@@ -71,13 +71,13 @@ type Party struct {
 	// REST form's attributes.queueCall is folded in).
 	QueueCall bool `json:"queueCall,omitempty"`
 	// MissedCall reports whether the party missed the call.
-	MissedCall bool `json:"missedCall,omitempty"`
+	MissedCall bool `json:"missedCall"`
 	// StandAlone reports that the party is not connected to the session's
 	// voice conference.
-	StandAlone bool `json:"standAlone,omitempty"`
+	StandAlone bool `json:"standAlone"`
 	// Muted reports whether the party is muted (not reliable for hard
 	// phones).
-	Muted bool `json:"muted,omitempty"`
+	Muted bool `json:"muted"`
 }
 
 // Endpoint is one end of a call.
@@ -104,7 +104,7 @@ type Status struct {
 	// MobilePickupData is sent for calls that can be picked up on mobile.
 	MobilePickupData *MobilePickupData `json:"mobilePickupData,omitempty"`
 	// RCC reports whether it is a conference call.
-	RCC bool `json:"rcc,omitempty"`
+	RCC bool `json:"rcc"`
 }
 
 // PeerID names a linked session and party.
