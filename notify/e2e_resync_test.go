@@ -82,8 +82,8 @@ func (w *callWorld) step(id string, code telephony.StatusCode, reason string) (i
 	w.seq[id]++
 	me := telephony.Party{
 		ID: id + "-p1", ExtensionID: w.ext, Direction: telephony.Inbound,
-		From: telephony.Endpoint{PhoneNumber: "+14155550100", Name: "Caller"},
-		To:   telephony.Endpoint{PhoneNumber: "101", ExtensionID: w.ext},
+		From:   telephony.Endpoint{PhoneNumber: "+14155550100", Name: "Caller"},
+		To:     telephony.Endpoint{PhoneNumber: "101", ExtensionID: w.ext},
 		Status: telephony.Status{Code: code, Reason: reason},
 	}
 	caller := telephony.Party{ID: id + "-p0", Direction: telephony.Outbound,
