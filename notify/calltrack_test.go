@@ -697,3 +697,43 @@ func TestGapResyncReconcilesPresence(t *testing.T) {
 		t.Error("extension 2 is tracked though no notification was about it")
 	}
 }
+
+func TestReorderWindowReleasesAsEventsGoBy(t *testing.T) {
+	leakcheck.Check(t)
+	var mu sync.Mutex
+	now := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	advance := func(d time.Duration) {
+		mu.Lock()
+		now = now.Add(d)
+		mu.Unlock()
+	}
+	s, ft := subscribe(t, WithCallTracking(TrackerOptions(
+		telephony.WithReorderWindow(time.Second), telephony.WithClock(clock))))
+	sink := ft.Sink()
+	deliverRaw(t, sink,
+		telephonyNote("t2", "s-1", "p-1", 2, telephony.Answered, ""),
+		telephonyNote("t1", "s-1", "p-1", 1, telephony.Proceeding, ""),
+	)
+	advance(2 * time.Second)
+	deliverRaw(t, sink, presenceNote("pr", 5)) // releases both, in sequence order
+	deliverRaw(t, sink, telephonyNote("t3", "s-1", "p-1", 3, telephony.Hold, ""))
+	advance(2 * time.Second)
+	sink.State(transport.State{Kind: transport.Reconnecting, Attempt: 1})
+	want := []string{
+		"t2", "t1",
+		"pr",
+		"call s-1/p-1 >Proceeding Ringing started @pr",
+		"call s-1/p-1 Proceeding>Answered Answered @pr",
+		"t3",
+		"reconnecting:1",
+		"call s-1/p-1 Answered>Hold Held @",
+	}
+	if diff := cmp.Diff(want, receiveCalls(t, s, len(want))); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
