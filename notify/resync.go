@@ -95,7 +95,7 @@ func (c *callStage) resync(ctx context.Context, h *Header, trigger string, emit 
 			c.log.Info("notify: call tracking resynchronised", "trigger", trigger, "attempt", attempt,
 				"sessions", r.read, "changes", len(changes))
 			return emit(&Resynced{Header: *h, Trigger: trigger, Attempts: attempt,
-				Sessions: r.read, Active: len(c.calls.Snapshot())})
+				Sessions: r.read, Active: c.calls.Stats().Active})
 		}
 		if ctx.Err() != nil {
 			return nil
