@@ -99,6 +99,8 @@ func TestWebhookDeliveryHeadersAndOrder(t *testing.T) {
 	in := create(t, p, token(t, p, "230000101"), webhookReq(hook.srv.URL, 0, subscription.ExtensionPresence("")))
 	publishSeq(t, p, 1, 50)
 	waitUntil(t, "50 deliveries", func() bool { return len(hook.received()) == 50 })
+	// The receiver sees a delivery before the platform counts it.
+	waitUntil(t, "50 counted", func() bool { st, _ := p.WebhookStats(in.ID); return st.Delivered == 50 })
 	if d := cmp.Diff(seqs(1, 50), hook.received()); d != "" {
 		t.Errorf("order (-want +got):\n%s", d)
 	}
