@@ -48,11 +48,34 @@ func (c Config) TokenSource(ctx context.Context) oauth2.TokenSource {
 }
 
 // Client returns an *http.Client that authorises every request with a
-// token from TokenSource(ctx). Its transport is that of ctx's
+// token obtained as by TokenSource(ctx). Its transport is that of ctx's
 // oauth2.HTTPClient, or http.DefaultTransport. Give it to
 // subscription.NewClient and the other REST clients.
+//
+// When the server answers 401 with an expired or invalid token (OAU-128,
+// OAU-129, OAU-149, OAU-213) before the token's own expiry — it was
+// invalidated on the server — the client drops its cached token, gets a
+// new one (by refresh token first) and sends the request once more, if its
+// body can be sent again (GetBody). It forces such a refresh at most once
+// per MinReauthInterval; a 401 meanwhile is returned as it came.
 func (c Config) Client(ctx context.Context) *http.Client {
-	return oauth2.NewClient(ctx, c.TokenSource(ctx))
+	cc := contextClient(ctx)
+	var src *reauthSource
+	if err := c.Validate(); err != nil {
+		src = newReauthSource(errSource{err})
+	} else {
+		src = newReauthSource(newJWTSource(ctx, c))
+	}
+	base := cc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &http.Client{
+		Transport:     &authTransport{base: base, src: src},
+		CheckRedirect: cc.CheckRedirect,
+		Jar:           cc.Jar,
+		Timeout:       cc.Timeout,
+	}
 }
 
 type errSource struct{ err error }
