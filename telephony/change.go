@@ -44,15 +44,17 @@ const (
 	// with BlindTransfer or DtmfTransfer).
 	KindBlindTransfer
 	// KindAttendedTransfer: the party left by an attended (warm) transfer:
-	// Gone with a peerId, or a Gone or Disconnected with AttendedTransfer.
-	// Change.Peer names the session and party the call continues in.
+	// Gone with a peerId (and no Pickup, CallSwitch or Conference reason),
+	// or a Gone or Disconnected with AttendedTransfer. Change.Peer names the session and party the call continues in.
 	KindAttendedTransfer
 	// KindConference: the party was merged into a conference (Gone with
 	// reason Conference, or Gone while holding a conference role).
 	KindConference
 	// KindPickedUpElsewhere: the party's leg was picked up on another
-	// device or by another user (Disconnected with Pickup or CallSwitch).
-	// It does not end the call.
+	// device or by another user (Disconnected with Pickup or CallSwitch),
+	// which does not end the call; or a parked call was picked up (Gone
+	// with Pickup), which ends this session: the call goes on in the
+	// session Change.Peer names.
 	KindPickedUpElsewhere
 	// KindGone: the party left this session for another one for any other
 	// reason (Gone with Supervising, Undefined, …, without a peerId).
@@ -125,9 +127,9 @@ type Change struct {
 	// CallStarted is set on the first change the tracker reports for a
 	// call.
 	CallStarted bool
-	// Peer links a party that left by an attended transfer or into a
-	// conference to the session and party the call continues in
-	// (Status.PeerID).
+	// Peer links a party that left by an attended transfer, into a
+	// conference or by the pick-up of a parked call to the session and
+	// party the call continues in (Status.PeerID).
 	Peer *PeerID
 	// EventTime is the notification's event time.
 	EventTime time.Time
@@ -166,6 +168,10 @@ func classify(from StatusCode, p *Party, answered bool) ChangeKind {
 		return KindFax
 	case Gone:
 		switch {
+		case st.Reason == ReasonPickup || st.Reason == ReasonCallSwitch:
+			// a parked call picked up: a cross call like a transfer's,
+			// but nobody transferred it
+			return KindPickedUpElsewhere
 		case st.Reason == ReasonConference || p.ConferenceRole != "":
 			return KindConference
 		case st.PeerID != nil || st.Reason == ReasonAttendedTransfer:
