@@ -288,6 +288,12 @@ func (t *Transport) setCurrent(c *conn) error {
 	return nil
 }
 
+func (t *Transport) isClosed() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.closed
+}
+
 func (t *Transport) subscriptionID() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -325,7 +331,9 @@ func (t *Transport) run(c *conn) {
 	for {
 		cause := t.watch(ctx, c)
 		c.shutdown()
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || t.isClosed() {
+			// Close ends the connection before it cancels ctx: that end
+			// is no loss to report.
 			return
 		}
 		l := &lost{at: time.Now(), lastRecv: c.lastReceived()}
