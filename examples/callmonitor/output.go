@@ -328,13 +328,25 @@ type tableParty struct {
 
 // stopLine is the last line.
 type stopLine struct {
-	Type    string       `json:"type"` // "stop"
-	Time    time.Time    `json:"time"`
-	Reason  string       `json:"reason"`
-	Changes int          `json:"changes"`
-	Calls   int          `json:"callsEnded"`
-	Active  int          `json:"active"`
-	Stats   notify.Stats `json:"stats"`
+	Type    string    `json:"type"` // "stop"
+	Time    time.Time `json:"time"`
+	Reason  string    `json:"reason"`
+	Changes int       `json:"changes"`
+	Calls   int       `json:"callsEnded"`
+	Active  int       `json:"active"`
+	Stats   stopStats `json:"stats"`
+}
+
+// stopStats are the subscription's counters (notify.Stats).
+type stopStats struct {
+	Received     uint64 `json:"received"`
+	Duplicates   uint64 `json:"duplicates"`
+	DecodeErrors uint64 `json:"decodeErrors"`
+	Dropped      uint64 `json:"dropped"`
+}
+
+func newStopStats(s notify.Stats) stopStats {
+	return stopStats{Received: s.Received, Duplicates: s.Duplicates, DecodeErrors: s.DecodeErrors, Dropped: s.Dropped}
 }
 
 // printer writes what callmonitor sees, as text or as JSON lines. Its

@@ -191,7 +191,7 @@ func (m *monitor) run(ctx context.Context) int {
 		return exitError
 	}
 	m.out.stop(stopLine{Type: "stop", Time: time.Now(), Reason: stopReason(ctx),
-		Changes: m.changes, Calls: m.ended, Active: active, Stats: sub.Stats()})
+		Changes: m.changes, Calls: m.ended, Active: active, Stats: newStopStats(sub.Stats())})
 	return exitOK
 }
 
