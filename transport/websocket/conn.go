@@ -16,7 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/ringwatch/ringwatch/subscription"
+	"github.com/ringwatch/ringwatch/internal/rest"
 	"github.com/ringwatch/ringwatch/transport"
 )
 
@@ -255,11 +255,11 @@ func (c *conn) answer(f *frame) bool {
 		status = http.StatusOK
 	}
 	if f.kind != kindClientRequest || status/100 != 2 {
-		code, msg := parseErrorBody(f.body)
 		if status/100 == 2 || status == 0 {
 			status = http.StatusInternalServerError // an Error frame with a 2xx status
 		}
-		e := &subscription.APIError{StatusCode: status, Code: code, Message: msg, Method: p.method, Path: p.path}
+		e := rest.ParseError(status, nil, f.body, time.Now())
+		e.Method, e.Path = p.method, p.path
 		p.ch <- result{status: status, err: e}
 		return true
 	}

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ringwatch/ringwatch/internal/jsonx"
+	"github.com/ringwatch/ringwatch/internal/rest"
 )
 
 // frameKind is a WebSocket Gateway frame type. RingCentral spells them in
@@ -152,24 +154,9 @@ type connectionDetails struct {
 	IdleTimeout       jsonx.Int64 `json:"idleTimeout"`
 }
 
-// errorBody is the body of an Error frame or of a failed ClientRequest.
-type errorBody struct {
-	ErrorCode string `json:"errorCode"`
-	Message   string `json:"message"`
-	Errors    []struct {
-		ErrorCode string `json:"errorCode"`
-		Message   string `json:"message"`
-	} `json:"errors"`
-}
-
+// parseErrorBody reads the code and message of the body of an Error frame
+// or of a failed ClientRequest, in any of RingCentral's error forms.
 func parseErrorBody(b []byte) (code, msg string) {
-	var e errorBody
-	if len(b) == 0 || json.Unmarshal(b, &e) != nil {
-		return "", ""
-	}
-	code, msg = e.ErrorCode, e.Message
-	if code == "" && len(e.Errors) > 0 {
-		code, msg = e.Errors[0].ErrorCode, e.Errors[0].Message
-	}
-	return code, msg
+	e := rest.ParseError(0, nil, b, time.Time{})
+	return e.Code, e.Message
 }

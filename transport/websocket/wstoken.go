@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/ringwatch/ringwatch/internal/rest"
 	"github.com/ringwatch/ringwatch/subscription"
 )
 
@@ -47,7 +46,9 @@ func (t *Transport) fetchToken(ctx context.Context) (*wsToken, error) {
 		return nil, fmt.Errorf("websocket: POST %s: read answer: %w", wsTokenPath, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return nil, apiError(http.MethodPost, wsTokenPath, resp.StatusCode, resp.Header, body)
+		ae := rest.ParseError(resp.StatusCode, resp.Header, body, time.Now())
+		ae.Method, ae.Path = http.MethodPost, wsTokenPath
+		return nil, ae
 	}
 	var tok wsToken
 	if err := json.Unmarshal(body, &tok); err != nil {
@@ -57,48 +58,6 @@ func (t *Transport) fetchToken(ctx context.Context) (*wsToken, error) {
 		return nil, fmt.Errorf("websocket: POST %s: %w: answer without uri or ws_access_token", wsTokenPath, ErrProtocol)
 	}
 	return &tok, nil
-}
-
-// apiError builds a *subscription.APIError from an error answer, whichever
-// of RingCentral's error bodies it has (errorCode/message, errors[], or
-// OAuth's error/error_description).
-func apiError(method, path string, status int, h http.Header, body []byte) *subscription.APIError {
-	e := &subscription.APIError{StatusCode: status, Method: method, Path: path}
-	var b struct {
-		ErrorCode   string                     `json:"errorCode"`
-		Message     string                     `json:"message"`
-		Errors      []subscription.ErrorDetail `json:"errors"`
-		OAuthError  string                     `json:"error"`
-		Description string                     `json:"error_description"`
-	}
-	if json.Unmarshal(body, &b) == nil {
-		e.Code, e.Message, e.Errors = b.ErrorCode, b.Message, b.Errors
-		if e.Code == "" && len(b.Errors) > 0 {
-			e.Code, e.Message, e.Parameter = b.Errors[0].Code, b.Errors[0].Message, b.Errors[0].ParameterName
-		}
-		if e.Code == "" && b.OAuthError != "" {
-			e.Code, e.Message = b.OAuthError, b.Description
-		}
-	}
-	if h != nil {
-		e.RateLimit = subscription.ParseRateLimit(h)
-		e.RetryAfter = retryAfter(h.Get("Retry-After"))
-	}
-	return e
-}
-
-func retryAfter(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if at, err := http.ParseTime(v); err == nil {
-		return max(time.Until(at), 0)
-	}
-	return 0
 }
 
 // temporary reports whether err may go away if the same step is retried:
