@@ -33,11 +33,5 @@ func WithClientClock(now func() time.Time, sleep func(ctx context.Context, d tim
 }
 
 func restOptions(opts []ClientOption) []rest.Option {
-	out := make([]rest.Option, 0, len(opts))
-	for _, o := range opts {
-		if o.apply != nil {
-			out = append(out, o.apply)
-		}
-	}
-	return out
+	return rest.Unwrap(opts, func(o ClientOption) rest.Option { return o.apply })
 }
