@@ -3,8 +3,9 @@ package rest
 import (
 	"context"
 	"log/slog"
-	"math/rand/v2"
 	"time"
+
+	"github.com/ringwatch/ringwatch/internal/backoff"
 )
 
 // Version is ringwatch's version, as sent in the User-Agent.
@@ -103,7 +104,7 @@ func (o *Options) defaults() {
 		o.Sleep = Sleep
 	}
 	if o.Jitter == nil {
-		o.Jitter = fullJitter
+		o.Jitter = backoff.Full
 	}
 }
 
@@ -123,21 +124,8 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func fullJitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 0
-	}
-	return rand.N(d + 1)
-}
-
 // backoff is the ceiling of the wait before retry number n (n ≥ 1).
-func (o *Options) backoff(n int) time.Duration {
-	d := o.BaseDelay
-	for i := 1; i < n && d < o.MaxDelay; i++ {
-		d *= 2
-	}
-	return min(d, o.MaxDelay)
-}
+func (o *Options) backoff(n int) time.Duration { return backoff.Ceiling(n, o.BaseDelay, o.MaxDelay) }
 
 // Unwrap collects the Options that the public packages' ClientOption
 // values hold (each package wraps Option in its own type, so that its

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	pn "github.com/pubnub/go/v7"
+	"github.com/ringwatch/ringwatch/internal/backoff"
 	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/transport"
 )
@@ -84,7 +85,7 @@ func (t *Transport) run(ctx context.Context) {
 				}
 				attempt++
 				reconnecting = true
-				d := backoff(attempt, t.opts.backoffMin, t.opts.backoffMax)
+				d := backoff.Jittered(attempt, t.opts.backoffMin, t.opts.backoffMax)
 				err := &StatusError{Category: cat.String()}
 				t.log.LogAttrs(ctx, slog.LevelInfo, "pubnub: reconnecting", slog.Int("attempt", attempt), slog.Duration("wait", d), slog.String("status", cat.String()))
 				t.sink.State(transport.State{Kind: transport.Reconnecting, At: t.opts.clock.Now(), SubscriptionID: t.info.ID, Attempt: attempt, Err: err})
@@ -233,7 +234,7 @@ func (t *Transport) retryDelay(err error, n int) time.Duration {
 	if errors.As(err, &ae) && ae.RetryAfter > 0 {
 		return ae.RetryAfter
 	}
-	return backoff(n, t.opts.backoffMin, t.opts.backoffMax)
+	return backoff.Jittered(n, t.opts.backoffMin, t.opts.backoffMax)
 }
 
 // permanent reports whether retrying err cannot help.

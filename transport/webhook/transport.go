@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ringwatch/ringwatch/internal/backoff"
 	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/transport"
 )
@@ -402,7 +403,7 @@ func (t *Transport) deleteQuietly(ctx context.Context, id string) error {
 // retryDelay is the backoff for attempt, or the server's Retry-After when
 // longer.
 func (t *Transport) retryDelay(attempt int, err error) time.Duration {
-	d := backoff(attempt, t.o.minBackoff, t.o.maxBackoff)
+	d := backoff.Jittered(attempt, t.o.minBackoff, t.o.maxBackoff)
 	var ae *subscription.APIError
 	if errors.As(err, &ae) && ae.RetryAfter > d {
 		d = ae.RetryAfter

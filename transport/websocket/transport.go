@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/oauth2"
 
+	"github.com/ringwatch/ringwatch/internal/backoff"
 	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/transport"
 )
@@ -470,16 +470,7 @@ func (t *Transport) backoff(n int) time.Duration {
 	if t.opts.backoff != nil {
 		return t.opts.backoff(n)
 	}
-	d := t.opts.backoffMin
-	for i := 1; i < n && d < t.opts.backoffMax; i++ {
-		d *= 2
-	}
-	d = min(d, t.opts.backoffMax)
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + randN(half+1)
+	return backoff.Jittered(n, t.opts.backoffMin, t.opts.backoffMax)
 }
 
 // sleep waits d or until ctx is done, reporting whether it waited d.
@@ -496,5 +487,3 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
-
-func randN(n time.Duration) time.Duration { return rand.N(n) }
