@@ -1,7 +1,6 @@
 package ringwatch
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/ringwatch/ringwatch/internal/rest"
 )
 
 // AuthError is a failed token request: the token endpoint's answer, or why
@@ -90,44 +91,20 @@ func (s *jwtSource) authError(grant string, err error) *AuthError {
 	}
 	ae.ErrorCode, ae.Description = re.ErrorCode, re.ErrorDescription
 	if re.Response != nil {
-		ae.StatusCode = re.Response.StatusCode
-		if secs, perr := strconv.Atoi(strings.TrimSpace(re.Response.Header.Get("Retry-After"))); perr == nil && secs > 0 {
-			ae.RetryAfter = time.Duration(min(secs, 86400)) * time.Second
-		}
-	}
-	// RingCentral's body adds its own code next to the OAuth one.
-	var body struct {
-		ErrorCode string `json:"errorCode"`
-		Message   string `json:"message"`
-		Errors    []struct {
-			ErrorCode string `json:"errorCode"`
-			Message   string `json:"message"`
-		} `json:"errors"`
-	}
-	if json.Unmarshal(re.Body, &body) == nil {
-		ae.Code = body.ErrorCode
-		msg := body.Message
-		if ae.Code == "" && len(body.Errors) > 0 {
-			ae.Code, msg = body.Errors[0].ErrorCode, body.Errors[0].Message
+		// RingCentral's body adds its own code next to the OAuth one.
+		pe := rest.ParseError(re.Response.StatusCode, re.Response.Header, re.Body, s.now())
+		ae.StatusCode, ae.RetryAfter = pe.StatusCode, pe.RetryAfter
+		if pe.Code != re.ErrorCode { // not only the OAuth error
+			ae.Code = pe.Code
 		}
 		if ae.Description == "" {
-			ae.Description = msg
+			ae.Description = pe.Message
 		}
 	}
-	ae.ErrorCode = s.san.clean(clipText(ae.ErrorCode, 64))
-	ae.Code = s.san.clean(clipText(ae.Code, 64))
-	ae.Description = s.san.clean(clipText(ae.Description, maxDescription))
+	ae.ErrorCode = s.san.clean(rest.Clip(ae.ErrorCode, 64))
+	ae.Code = s.san.clean(rest.Clip(ae.Code, 64))
+	ae.Description = s.san.clean(rest.Clip(ae.Description, maxDescription))
 	return ae
-}
-
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // sanitizer lists the secret values that must not appear in an error.

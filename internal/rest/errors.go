@@ -168,18 +168,19 @@ func ParseError(status int, h http.Header, body []byte, now time.Time) *APIError
 	if e.Parameter == "" && len(w.Errors) > 0 {
 		e.Parameter = w.Errors[0].ParameterName
 	}
-	e.Message = clip(e.Message)
+	e.Message = Clip(e.Message, maxMessage)
 	return e
 }
 
-func clip(s string) string {
-	if len(s) <= maxMessage {
+// Clip cuts s to at most n bytes on a rune boundary, marking the cut with
+// an ellipsis, so that a misbehaving server cannot make error strings
+// huge.
+func Clip(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	// Cut on a rune boundary.
-	i := maxMessage
-	for i > 0 && s[i]&0xC0 == 0x80 {
-		i--
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
 	}
-	return s[:i] + "…"
+	return s[:n] + "…"
 }
