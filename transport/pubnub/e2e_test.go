@@ -1,82 +1,83 @@
 package pubnub_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/oauth2"
+
 	"github.com/ringwatch/ringwatch/internal/leakcheck"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/presence"
 	"github.com/ringwatch/ringwatch/subscription"
+	"github.com/ringwatch/ringwatch/telephony"
 	"github.com/ringwatch/ringwatch/transport/pubnub"
 )
 
-// restAPI is a minimal Subscription API client for the platform, standing
-// in for subscription.Client in these tests.
-type restAPI struct {
-	base, token string
-	hc          *http.Client
+// fakeSleep records the retry waits of a subscription.Client instead of
+// sleeping.
+type fakeSleep struct {
+	mu    sync.Mutex
+	waits []time.Duration
 }
 
-func newRestAPI(p *notifytest.Platform) *restAPI {
-	tok, _ := p.AccessToken(p.Owner().ID)
-	return &restAPI{base: p.URL() + "/restapi/v1.0/subscription", token: tok, hc: p.HTTPClient()}
+func (f *fakeSleep) sleep(ctx context.Context, d time.Duration) error {
+	f.mu.Lock()
+	f.waits = append(f.waits, d)
+	f.mu.Unlock()
+	return ctx.Err()
 }
 
-func (a *restAPI) do(ctx context.Context, method, path string, body any, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		var e struct {
-			ErrorCode string `json:"errorCode"`
-			Message   string `json:"message"`
-		}
-		_ = json.Unmarshal(b, &e)
-		return &subscription.APIError{StatusCode: resp.StatusCode, Code: e.ErrorCode, Message: e.Message, Method: method, Path: req.URL.Path}
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
+func (f *fakeSleep) recorded() []time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.waits)
 }
 
-func (a *restAPI) Create(ctx context.Context, req subscription.CreateRequest) (*subscription.Info, error) {
-	var info subscription.Info
-	return &info, a.do(ctx, http.MethodPost, "", req, &info)
+// platformAPI is the platform owner's Subscription API client, logged in
+// through ringwatch.Config.Client; its retry waits go to sleeps.
+func platformAPI(p *notifytest.Platform, sleeps *fakeSleep) *subscription.Client {
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, p.HTTPClient())
+	return subscription.NewClient(p.URL(), p.Config().Client(ctx), subscription.WithClock(nil, sleeps.sleep))
 }
 
-func (a *restAPI) Renew(ctx context.Context, id string) (*subscription.Info, error) {
-	var info subscription.Info
-	return &info, a.do(ctx, http.MethodPost, "/"+id+"/renew", nil, &info)
+// publishSession publishes a one-party telephony session of the owner.
+func publishSession(t *testing.T, p *notifytest.Platform, id string, code telephony.StatusCode) {
+	t.Helper()
+	sess := telephony.Session{TelephonySessionID: id, Sequence: 1,
+		Parties: []telephony.Party{{ID: id + "-p1", Direction: "Inbound", ExtensionID: p.Owner().ID, Status: telephony.Status{Code: code}}}}
+	n, err := p.Publish(context.Background(), "/restapi/v1.0/account/~/extension/"+p.Owner().ID+"/telephony/sessions", sess)
+	if err != nil || n != 1 {
+		t.Fatalf("Publish session = %d, %v", n, err)
+	}
 }
 
-func (a *restAPI) Delete(ctx context.Context, id string) error {
-	return a.do(ctx, http.MethodDelete, "/"+id, nil, nil)
+// checkSession wants ev to be the telephony event of session id.
+func checkSession(t *testing.T, ev notify.Event, id string, code telephony.StatusCode) {
+	t.Helper()
+	te, ok := ev.(*notify.TelephonyEvent)
+	if !ok {
+		t.Fatalf("event %T, want *notify.TelephonyEvent", ev)
+	}
+	type got struct {
+		Session, Party, Extension string
+		Code                      telephony.StatusCode
+	}
+	var g got
+	g.Session = te.Body.TelephonySessionID
+	if len(te.Body.Parties) == 1 {
+		pt := te.Body.Parties[0]
+		g.Party, g.Extension, g.Code = pt.ID, pt.ExtensionID, pt.Status.Code
+	}
+	if d := cmp.Diff(got{id, id + "-p1", te.OwnerID, code}, g); d != "" || te.OwnerID == "" {
+		t.Errorf("telephony event (-want +got):\n%s", d)
+	}
 }
 
 // next returns the next event, failing the test after 10 s.
@@ -100,10 +101,10 @@ func TestEndToEndOverPlatform(t *testing.T) {
 	t.Cleanup(p.Close)
 	p.SetPubNubHoldMax(time.Second)
 	owner := p.Owner().ID
-	api := newRestAPI(p)
+	api := platformAPI(p, &fakeSleep{})
 
 	tr := pubnub.New(api, pubnub.WithOrigin(p.PubNubOrigin(), false), pubnub.WithBackoff(200*time.Millisecond, time.Second))
-	filters := []subscription.Filter{subscription.ExtensionPresence(owner, subscription.Detailed())}
+	filters := []subscription.Filter{subscription.ExtensionPresence(owner, subscription.Detailed()), subscription.ExtensionTelephonySessions(owner)}
 	sub, err := notify.Subscribe(context.Background(), tr, filters)
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +142,8 @@ func TestEndToEndOverPlatform(t *testing.T) {
 
 	publish(1, presence.Ringing)
 	presenceEvent(next(t, sub))
+	publishSession(t, p, "s-1", telephony.Proceeding)
+	checkSession(t, next(t, sub), "s-1", telephony.Proceeding)
 
 	// A 5xx on a long-poll stops the SDK's loop for good; the transport
 	// resumes from the last timetoken and PubNub replays what it missed.

@@ -26,15 +26,16 @@ func ExampleDecrypt() {
 	// Output: {"timestamp":"2014-03-12T20:47:54.712+0000","body":{"extensionId":402853446008,"telephonyStatus":"OnHold"},"event":"/restapi/v1.0/account/~/extension/402853446008/presence","uuid":"db01e7de-5f3c-4ee5-ab72-f8bd3b77e308"}
 }
 
-// A PubNub subscription against the fake platform. Outside tests, the API
-// is a *subscription.Client and the origin is left at its default; here
-// newRestAPI stands in for the client.
+// A PubNub subscription against the fake platform. Outside tests the
+// origin is left at its default.
 func Example_subscribe() {
 	p := notifytest.NewPlatform()
 	defer p.Close()
 	owner := p.Owner().ID
+	cfg := p.Config()
+	api := subscription.NewClient(cfg.ServerURL, cfg.Client(context.Background()))
 
-	tr := pubnub.New(newRestAPI(p), pubnub.WithOrigin(p.PubNubOrigin(), false))
+	tr := pubnub.New(api, pubnub.WithOrigin(p.PubNubOrigin(), false))
 	sub, err := notify.Subscribe(context.Background(), tr,
 		[]subscription.Filter{subscription.ExtensionPresence(owner, subscription.Detailed())})
 	if err != nil {
