@@ -30,6 +30,14 @@ type e2e struct {
 
 func startE2E(t *testing.T, opts ...webhook.Option) *e2e {
 	t.Helper()
+	return startE2EWith(t, nil, nil, opts...)
+}
+
+// startE2EWith is startE2E with a hook run on the platform before the
+// subscription is made, and a retry sleep for the Subscription API client
+// (nil sleeps for real).
+func startE2EWith(t *testing.T, before func(*notifytest.Platform), sleep func(context.Context, time.Duration) error, opts ...webhook.Option) *e2e {
+	t.Helper()
 	leakcheck.Check(t)
 	ctx := context.Background()
 	e := &e2e{p: notifytest.NewPlatform(notifytest.WithHandshakeTimeout(time.Second))}
@@ -37,11 +45,14 @@ func startE2E(t *testing.T, opts ...webhook.Option) *e2e {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.p.Close)
+	if before != nil {
+		before(e.p)
+	}
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	hc := e.p.Config().Client(ctx)
-	api := subscription.NewClient(e.p.URL(), hc)
+	api := subscription.NewClient(e.p.URL(), hc, subscription.WithClock(nil, sleep))
 	e.tr = webhook.New(api, srv.URL+"/hook", opts...)
 	mux.Handle("/hook", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.broken.Load() && r.Header.Get("Verification-Token") != "" {
