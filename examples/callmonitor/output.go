@@ -80,7 +80,8 @@ func newCallLine(now time.Time, c *notify.CallChange) callLine {
 func what(c *notify.CallChange, other string) string {
 	var s string
 	reason := c.Reason
-	if c.Kind == telephony.KindAttendedTransfer || c.Kind == telephony.KindResync {
+	switch c.Kind {
+	case telephony.KindAttendedTransfer, telephony.KindBlindTransfer, telephony.KindResync:
 		reason = "" // said already
 	}
 	switch c.Kind {
@@ -127,7 +128,7 @@ func what(c *notify.CallChange, other string) string {
 	case telephony.KindBlindTransfer:
 		s = "transferred (blind)"
 		if other != "" {
-			s = "transferred " + other + " (blind)"
+			s = "transferred the call with " + other + " (blind)"
 		}
 	case telephony.KindAttendedTransfer:
 		s = "transferred (attended)"
@@ -148,6 +149,9 @@ func what(c *notify.CallChange, other string) string {
 		s = "moved to another call"
 	case telephony.KindLeft:
 		s = "hung up"
+		if c.From == telephony.Setup || c.From == telephony.Proceeding {
+			s = "stopped ringing"
+		}
 	case telephony.KindResync:
 		s = "gone while notifications were lost (found by resync)"
 	default:
