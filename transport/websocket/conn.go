@@ -163,6 +163,7 @@ func (c *conn) handle(ctx context.Context, f *frame, now time.Time) error {
 			if c.recovering && strings.EqualFold(d.RecoveryState, "Successful") {
 				// Before any replayed notification reaches the sink.
 				t.sink.State(transport.State{Kind: transport.Recovered, At: now, SubscriptionID: t.subscriptionID()})
+				t.promote(c)
 			}
 			c.first <- firstFrame{details: d}
 			return nil

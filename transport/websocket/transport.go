@@ -231,7 +231,7 @@ func (t *Transport) connect(ctx context.Context, prev *lost) (*conn, error) {
 		return c, t.setCurrent(c)
 	}
 
-	onOK := t.subscribed(prev, recovering, first.details.RecoveryErrorCode)
+	onOK := t.subscribed(c, prev, recovering, first.details.RecoveryErrorCode)
 	body := subscription.CreateRequest{
 		EventFilters: t.filters,
 		DeliveryMode: subscription.DeliveryMode{TransportType: subscription.TransportWebSocket},
@@ -246,7 +246,7 @@ func (t *Transport) connect(ctx context.Context, prev *lost) (*conn, error) {
 // subscribed returns what the reader does when the subscription has been
 // created: remember it, then report Connected (Open) or Resubscribed and
 // the Gap (reconnection without recovery), before any notification.
-func (t *Transport) subscribed(prev *lost, recoveryTried bool, recoveryCode string) func([]byte) error {
+func (t *Transport) subscribed(c *conn, prev *lost, recoveryTried bool, recoveryCode string) func([]byte) error {
 	return func(body []byte) error {
 		var info subscription.Info
 		if err := json.Unmarshal(body, &info); err != nil || info.ID == "" {
@@ -255,6 +255,7 @@ func (t *Transport) subscribed(prev *lost, recoveryTried bool, recoveryCode stri
 		t.mu.Lock()
 		t.subID = info.ID
 		t.mu.Unlock()
+		t.promote(c)
 		now := time.Now()
 		if prev == nil {
 			t.sink.State(transport.State{Kind: transport.Connected, At: now, SubscriptionID: info.ID})
@@ -271,6 +272,17 @@ func (t *Transport) subscribed(prev *lost, recoveryTried bool, recoveryCode stri
 		t.sink.State(transport.State{Kind: transport.Gap, At: now, Since: prev.lastRecv, Until: now, SubscriptionID: info.ID, Reason: reason, Err: cause})
 		return nil
 	}
+}
+
+// promote makes c the connection Close removes the subscription over, as
+// soon as c holds the subscription: the reader may deliver notifications
+// (and the caller may Close) before connect returns and calls setCurrent.
+func (t *Transport) promote(c *conn) {
+	t.mu.Lock()
+	if !t.closed {
+		t.cur = c
+	}
+	t.mu.Unlock()
 }
 
 func (t *Transport) setCurrent(c *conn) error {
