@@ -1,10 +1,14 @@
 package telephony_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -531,5 +535,69 @@ func TestShippedScenariosMixed(t *testing.T) {
 			}
 		}
 		checkAnyOrder(t, "mix, "+v.name, in, seeds)
+	}
+}
+
+// TestShippedScenariosWaitRace applies each shipped scenario from one
+// goroutine while others wait, from before the call exists until after
+// it ended, for each party's final status (which must be returned, never
+// missed), and for a status no party reaches (which must fail with
+// ErrCallEnded). A missed wake-up would show as the deadline. Run it
+// with -race.
+func TestShippedScenariosWaitRace(t *testing.T) {
+	iterations := 100
+	if testing.Short() {
+		iterations = 10
+	}
+	for _, sc := range callscript.Scenarios() {
+		t.Run(sc.Name, func(t *testing.T) {
+			r := runShipped(t, sc, 3)
+			in := deliveries(r.Events, viewsOf(r.Events)[0])
+			final := finalOf(func() *telephony.Tracker { tr := shippedTracker(); applyEach(tr, in); return tr }(), sessionsOf(in))
+			type target struct {
+				session, party string
+				code           telephony.StatusCode
+			}
+			var targets []target
+			for key, st := range final.Parties {
+				sid, pid, _ := strings.Cut(key, "/")
+				targets = append(targets, target{sid, pid, st.Code})
+			}
+			for it := range iterations {
+				tr := shippedTracker()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				errs := make(chan error, len(targets)+len(final.Ended))
+				var wg sync.WaitGroup
+				for i, tg := range targets {
+					wg.Go(func() {
+						if i%2 == 1 {
+							runtime.Gosched() // some register before, some during the Applies
+						}
+						p, err := tr.Wait(ctx, tg.session, tg.party, tg.code)
+						if err != nil || p.ID != tg.party || p.Status.Code != tg.code {
+							errs <- fmt.Errorf("iteration %d: Wait(%s/%s, %s) = %s, %v", it, tg.session, tg.party, tg.code, p.Status.Code, err)
+						}
+					})
+				}
+				for sid := range final.Ended {
+					wg.Go(func() {
+						_, err := tr.Wait(ctx, sid, "", telephony.FaxReceive)
+						if !errors.Is(err, telephony.ErrCallEnded) {
+							errs <- fmt.Errorf("iteration %d: Wait(%s, FaxReceive) = %v, want ErrCallEnded", it, sid, err)
+						}
+					})
+				}
+				wg.Go(func() { applyEach(tr, in) })
+				wg.Wait()
+				cancel()
+				close(errs)
+				for err := range errs {
+					t.Error(err)
+				}
+				if t.Failed() {
+					return
+				}
+			}
+		})
 	}
 }
