@@ -61,6 +61,10 @@ type callStage struct {
 	pres  *presence.Tracker
 	// connected is set once the first *Connected has gone by.
 	connected bool
+	// buf is reused for each notification's changes: every change is
+	// copied into its own *CallChange, and the stage runs one event at a
+	// time, so the tracker need not allocate a result per event.
+	buf []telephony.Change
 }
 
 func newCallStage(log *slog.Logger, opts []CallTrackingOption) *callStage {
@@ -88,7 +92,10 @@ func (c *callStage) process(ctx context.Context, ev Event, emit func(Event) erro
 	}
 	switch e := ev.(type) {
 	case *TelephonyEvent:
-		return c.emitCalls(&e.Header, c.calls.Apply(&e.Body), false, emit)
+		c.buf = c.calls.AppendApply(c.buf[:0], &e.Body)
+		err := c.emitCalls(&e.Header, c.buf, false, emit)
+		clear(c.buf) // drop references to parties until the next event
+		return err
 	case *PresenceEvent:
 		if err := c.emitCalls(&e.Header, c.calls.Tick(), false, emit); err != nil {
 			return err
