@@ -23,8 +23,28 @@ import (
 // depend on the order notifications arrive in; the transitions reported on
 // the way do, since each Change describes the state change actually
 // applied. WithReorderWindow holds notifications briefly to report them in
-// sequence order. A notification without a sequence (0, as for states read
-// from the REST API) is always applied.
+// sequence order.
+//
+// States without a sequence: a session without one (0, as read from the
+// REST API and passed to Reconcile) is always applied, but it leaves the
+// sequence its parties have reached unknown, so the notifications still in
+// flight from before it (PubNub reorders, a gap delays) would look new.
+// Such a state is ordered by time instead: its watermark is the session's
+// CreationTime, which the REST API documents as the time of the latest
+// session update, or else its EventTime. A notification for one of its
+// parties that is not above the party's sequence is dropped as before;
+// otherwise one whose EventTime is before the watermark is dropped and
+// counted as stale, and one after it is applied and makes the party
+// ordered by sequence again. When the times cannot tell (either is
+// missing, or they are equal) the notification is dropped as stale if it
+// would take the party back to an earlier stage of a call (Setup, then
+// Proceeding, then connected in any state, then Disconnected or Gone), and
+// applied otherwise. A dropped notification still raises the party's
+// sequence, since every notification with a lower one is older still. The
+// parties that Reconcile ends are ordered the same way, by the REST
+// state's CreationTime, or by stage alone for a call it found gone; the
+// tracker's own clock is never compared with event times, which come from
+// the server's.
 //
 // End of call: a call ends when none of its parties is still in it (every
 // party is Disconnected or Gone) and at least one left for a reason other
@@ -87,6 +107,11 @@ type partyState struct {
 	p        Party
 	seq      int64
 	answered bool
+	// unsequenced: the state was taken without a sequence (REST, or
+	// Reconcile), so seq is only a lower bound and later notifications are
+	// ordered against asOf, the time the state holds at (zero if unknown).
+	unsequenced bool
+	asOf        time.Time
 }
 
 // Stats counts what a Tracker did.
@@ -96,7 +121,8 @@ type Stats struct {
 	// Applied is the number of party updates applied to the model.
 	Applied uint64
 	// Duplicates and Stale count party updates dropped because their
-	// sequence was equal to, or lower than, the party's.
+	// sequence was equal to, or lower than, the party's; Stale also counts
+	// those older than a state taken without a sequence (see Tracker).
 	Duplicates, Stale uint64
 	// Late counts party updates applied to calls that had already ended;
 	// they report no change.
@@ -249,6 +275,9 @@ func (t *Tracker) Flush() []Change {
 // active call that is not in active. Changes it makes itself have Kind
 // KindResync, To Disconnected and the given reason (ReasonResync if empty).
 // A call that has already ended stays ended even if active lists it.
+// Notifications from before the REST read that arrive afterwards do not
+// take the parties back: they are dropped as stale (see Tracker, "States
+// without a sequence").
 func (t *Tracker) Reconcile(active []*Session, reason string) []Change {
 	if reason == "" {
 		reason = ReasonResync
@@ -273,7 +302,7 @@ func (t *Tracker) Reconcile(active []*Session, reason string) []Change {
 		mark := len(out)
 		for _, ps := range c.byID() {
 			if !ps.p.Status.Code.Final() && s.Party(ps.p.ID) == nil {
-				out = t.resyncParty(c, ps, reason, now, out)
+				out = t.resyncParty(c, ps, reason, s.CreationTime, now, out)
 			}
 		}
 		out = t.checkEnd(c, now, mark, reason, out)
@@ -289,7 +318,7 @@ func (t *Tracker) Reconcile(active []*Session, reason string) []Change {
 		mark := len(out)
 		for _, ps := range c.byID() {
 			if !ps.p.Status.Code.Final() {
-				out = t.resyncParty(c, ps, reason, now, out)
+				out = t.resyncParty(c, ps, reason, time.Time{}, now, out)
 			}
 		}
 		t.touch(c, now)
@@ -400,9 +429,19 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 				}
 				continue
 			}
+			if s.Sequence != 0 && ps.unsequenced && olderThan(s, np, ps) {
+				ps.seq = s.Sequence
+				t.stats.Stale++
+				continue
+			}
 			from = ps.p.Status.Code
 			merge(&ps.p, np)
 			ps.seq = max(ps.seq, s.Sequence)
+		}
+		if s.Sequence == 0 {
+			ps.unsequenced, ps.asOf = true, asOf(s)
+		} else {
+			ps.unsequenced, ps.asOf = false, time.Time{}
 		}
 		answered := ps.answered
 		ps.answered = answered || ps.p.Status.Code == Answered
@@ -428,6 +467,40 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 		return out
 	}
 	return t.checkEnd(c, now, mark, "", out)
+}
+
+// asOf is the time a session's state holds at: the REST form's
+// CreationTime ("the latest session update"), else the event time.
+func asOf(s *Session) time.Time {
+	if !s.CreationTime.IsZero() {
+		return s.CreationTime
+	}
+	return s.EventTime
+}
+
+// olderThan reports whether the notification s, with a sequence, carrying
+// np, is older than ps's state taken without one: by time when both are
+// known and differ, else if it would take the party back to an earlier
+// stage of the call.
+func olderThan(s *Session, np *Party, ps *partyState) bool {
+	if !s.EventTime.IsZero() && !ps.asOf.IsZero() && !s.EventTime.Equal(ps.asOf) {
+		return s.EventTime.Before(ps.asOf)
+	}
+	return stage(np.Status.Code) < stage(ps.p.Status.Code)
+}
+
+// stage ranks a status code by how far into a call it is; a party only
+// moves forward, or between the connected states.
+func stage(c StatusCode) int {
+	switch c {
+	case Setup:
+		return 0
+	case Proceeding:
+		return 1
+	case Disconnected, Gone:
+		return 3
+	}
+	return 2 // Answered, Hold, Parked, VoiceMail, …: connected
 }
 
 // announce marks the first change reported for c.
@@ -525,10 +598,12 @@ func (t *Tracker) end(c *call, now time.Time, mark int, reason string, out []Cha
 	return out
 }
 
-// resyncParty ends a party that Reconcile found gone.
-func (t *Tracker) resyncParty(c *call, ps *partyState, reason string, now time.Time, out []Change) []Change {
+// resyncParty ends a party that Reconcile found gone, as of asOf (the
+// REST state's time, or zero if unknown).
+func (t *Tracker) resyncParty(c *call, ps *partyState, reason string, asOf, now time.Time, out []Change) []Change {
 	from := ps.p.Status.Code
 	ps.p.Status = Status{Code: Disconnected, Reason: reason}
+	ps.unsequenced, ps.asOf = true, asOf
 	out = append(out, Change{
 		TelephonySessionID: c.id, PartyID: ps.p.ID, From: from, To: Disconnected,
 		Reason: reason, Party: ps.p, Kind: KindResync, EventTime: now,
