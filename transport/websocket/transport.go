@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -128,7 +129,7 @@ func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sin
 		c, err := t.connect(octx, nil)
 		if err == nil {
 			if !t.goOwned(func() { t.run(c) }) {
-				c.shutdown()
+				t.release(c)
 				return ErrClosed
 			}
 			return nil
@@ -219,11 +220,11 @@ func (t *Transport) connect(ctx context.Context, prev *lost) (*conn, error) {
 	case <-c.done:
 		return nil, fmt.Errorf("websocket: waiting for ConnectionDetails: %w", c.err)
 	case <-hctx.Done():
-		c.shutdown()
+		t.release(c)
 		return nil, fmt.Errorf("websocket: waiting for ConnectionDetails: %w", hctx.Err())
 	}
 	if first.err != nil {
-		c.shutdown()
+		t.release(c)
 		return nil, first.err
 	}
 	if recovering && strings.EqualFold(first.details.RecoveryState, "Successful") {
@@ -237,7 +238,7 @@ func (t *Transport) connect(ctx context.Context, prev *lost) (*conn, error) {
 		DeliveryMode: subscription.DeliveryMode{TransportType: subscription.TransportWebSocket},
 	}
 	if _, err := c.request(hctx, http.MethodPost, subscriptionPath, body, onOK); err != nil {
-		c.shutdown()
+		t.release(c)
 		return nil, err
 	}
 	return c, t.setCurrent(c)
@@ -293,11 +294,23 @@ func (t *Transport) setCurrent(c *conn) error {
 	}
 	t.mu.Unlock()
 	if closed {
-		// Close has begun and will not see c.
-		c.shutdown()
+		t.release(c)
 		return ErrClosed
 	}
 	return nil
+}
+
+// release ends c for a goroutine that gives up on it, unless Close has
+// taken c (promoted before Close began) to remove the subscription over
+// it: closing c then would make that DELETE fail with a closed socket and
+// leave the subscription on the platform. Close ends such a c itself.
+func (t *Transport) release(c *conn) {
+	t.mu.Lock()
+	taken := t.closed && t.cur == c
+	t.mu.Unlock()
+	if !taken {
+		c.shutdown()
+	}
 }
 
 func (t *Transport) isClosed() bool {
@@ -342,7 +355,7 @@ func (t *Transport) run(c *conn) {
 	ctx := t.runCtx
 	for {
 		cause := t.watch(ctx, c)
-		c.shutdown()
+		t.release(c)
 		if ctx.Err() != nil || t.isClosed() {
 			// Close ends the connection before it cancels ctx: that end
 			// is no loss to report.
@@ -436,6 +449,13 @@ func permanent(err error) bool {
 // and at most 5 s), closes the connection and waits for every goroutine of
 // the transport. It is safe to call more than once and before Open; only
 // the first call removes the subscription and reports its error.
+//
+// Removal is best effort when there is no live connection to send it on:
+// if the connection is already gone (dropped by the gateway or the
+// network, or a reconnection is still creating the subscription), Close
+// does not reconnect to send the DELETE and returns no error for it. A
+// WebSocket subscription belongs to its gateway session and does not
+// outlive it.
 func (t *Transport) Close(ctx context.Context) error {
 	t.mu.Lock()
 	if t.closed {
@@ -452,11 +472,15 @@ func (t *Transport) Close(ctx context.Context) error {
 		dctx, dcancel := context.WithTimeout(ctx, min(5*time.Second, t.opts.requestTimeout))
 		_, err = c.request(dctx, http.MethodDelete, subscriptionPath+sub, nil, nil)
 		dcancel()
-		if err != nil && (errors.Is(err, subscription.ErrNotFound) || errors.Is(err, errConnClosed)) {
+		switch {
+		case err == nil || errors.Is(err, subscription.ErrNotFound):
 			err = nil
-		}
-		if err == nil {
 			t.opts.logger.LogAttrs(ctx, slog.LevelDebug, "websocket: subscription deleted", slog.String("subscription", sub))
+		case errors.Is(err, errConnClosed) || errors.Is(err, net.ErrClosed):
+			// The connection ended under the request: best effort (see above).
+			t.opts.logger.LogAttrs(ctx, slog.LevelDebug, "websocket: subscription not deleted, connection gone",
+				slog.String("subscription", sub), slog.String("error", err.Error()))
+			err = nil
 		}
 	}
 	if c != nil && c.alive() {
