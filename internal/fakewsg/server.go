@@ -226,6 +226,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(1 << 20)
 	c := newWSConn(s.ctx, ws, s.cfg.QueueSize)
+	s.retire(q.Get("wsc"))
 	sess, ended := s.attach(c, q.Get("wsc"), auth)
 	for _, id := range ended {
 		s.subscriptionEnded(id)
@@ -240,6 +241,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.end()
 	<-c.writerDone
 	s.detach(c, sess)
+}
+
+// retire ends the connection that a recovery with wscToken replaces and
+// waits for its writer, so that attach can take back what it never wrote.
+// The client may reconnect before that connection's handler has noticed
+// its end; the handler's detach then finds the session moved on, and the
+// notifications still queued on it would be lost.
+func (s *Server) retire(wscToken string) {
+	if wscToken == "" {
+		return
+	}
+	s.mu.Lock()
+	var old *wsConn
+	if sess := s.sessions[wscToken]; sess != nil {
+		old = sess.conn
+	}
+	s.mu.Unlock()
+	if old != nil {
+		old.drop()
+		<-old.writerDone
+	}
 }
 
 // attach binds a new connection to a session, recovered or new, and queues
@@ -271,6 +293,16 @@ func (s *Server) attach(c *wsConn, wscToken string, auth any) (*session, []strin
 			sess, state = old, "Successful"
 			if old.conn != nil {
 				old.conn.drop() // the client moved on; this one is gone
+				select {
+				case <-old.conn.writerDone:
+					// Nothing is kept while a connection is attached, so
+					// these are the oldest to replay.
+					for _, env := range old.conn.unsent() {
+						s.bufferLocked(old, env)
+					}
+				default:
+					// Not retired (it attached after retire looked).
+				}
 				old.conn = nil
 			}
 			s.stats.Recovered++
