@@ -190,41 +190,22 @@ func (r *Reader) Null() bool {
 // Object starts reading an object and reports whether it has a first
 // member; Key then reads the member's name. A null is read as an empty
 // object. Any other value is an error.
-func (r *Reader) Object() bool {
-	switch r.peek() {
-	case '{':
-	case 'n':
-		r.literal("null")
-		return false
-	default:
-		r.fail("want an object, got " + r.what())
-		return false
-	}
-	if r.depth >= maxPath {
-		r.fail("too deeply nested")
-		return false
-	}
-	r.pos++
-	r.path[r.depth] = pathElem{}
-	r.depth++
-	if r.peek() == '}' {
-		r.pos++
-		r.depth--
-		return false
-	}
-	return r.err == nil
-}
+func (r *Reader) Object() bool { return r.open('{', '}', "object", pathElem{}) }
 
 // Array starts reading an array and reports whether it has a first
 // element. A null is read as an empty array. Any other value is an error.
-func (r *Reader) Array() bool {
+func (r *Reader) Array() bool { return r.open('[', ']', "array", pathElem{array: true}) }
+
+// open starts an object or an array, delimited by opening and closing, and
+// pushes elem on the path.
+func (r *Reader) open(opening, closing byte, kind string, elem pathElem) bool {
 	switch r.peek() {
-	case '[':
+	case opening:
 	case 'n':
 		r.literal("null")
 		return false
 	default:
-		r.fail("want an array, got " + r.what())
+		r.fail("want an " + kind + ", got " + r.what())
 		return false
 	}
 	if r.depth >= maxPath {
@@ -232,9 +213,9 @@ func (r *Reader) Array() bool {
 		return false
 	}
 	r.pos++
-	r.path[r.depth] = pathElem{array: true}
+	r.path[r.depth] = elem
 	r.depth++
-	if r.peek() == ']' {
+	if r.peek() == closing {
 		r.pos++
 		r.depth--
 		return false
