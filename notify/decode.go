@@ -17,7 +17,8 @@ type DecodeError struct {
 	// Event is the notification's event filter, if it was read.
 	Event string
 	// Part is what failed: "envelope" or the kind of body ("presence
-	// body", "telephony body", "reminder body").
+	// body", "telephony body", "reminder body", "DND body", "call-queue
+	// presence body").
 	Part string
 	// Path is the field that was wrong, such as
 	// "body.activeCalls[0].startTime"; empty when the input is not JSON at
@@ -101,9 +102,15 @@ func readEnvelope(r *jsonx.Reader, e *envelope) {
 
 // Decode decodes one notification envelope (as delivered by a webhook, in a
 // WebSocket ServerNotification frame, or decrypted from PubNub) into its
-// concrete Event type, routed by the envelope's event filter:
+// concrete Event type, routed by the envelope's event filter as
+// subscription.Classify reads it (tolerantly: elided and masked paths such
+// as the guide's "/restapi/..snip../presence" are recognised by their
+// tail), or, when the filter cannot tell, by the shape of the body:
 //
-//   - every presence filter gives a *PresenceEvent;
+//   - every presence filter gives a *PresenceEvent, call-queue member
+//     presence included;
+//   - …/presence/dnd gives a *DNDEvent;
+//   - …/extension/{id}/call-queues/presence gives a *QueuePresenceEvent;
 //   - account and extension telephony/sessions give a *TelephonyEvent;
 //   - the subscription renewal reminder gives a *RenewalReminder;
 //   - anything else gives an *Unknown, never an error.
@@ -149,7 +156,14 @@ func Decode(data []byte) (Event, error) {
 		return nil, &DecodeError{Part: "envelope", Offset: -1, Err: ErrNoEvent}
 	}
 	kind := subscription.Classify(h.Event)
+	if kind == subscription.KindOther { // the path cannot tell; the body may
+		kind = sniffKind(h.Event, e.body)
+	}
 	switch {
+	case kind == subscription.KindDNDPresence:
+		return decodeDND(h, e.body, e.bodyAt)
+	case kind == subscription.KindExtensionCallQueuePresence:
+		return decodeQueuePresence(h, e.body, e.bodyAt)
 	case kind.IsPresence():
 		ev := &PresenceEvent{Header: h}
 		if e.body == nil {

@@ -1,7 +1,8 @@
 // Package notify turns RingCentral notifications into typed Go events.
 //
 // Decode decodes one notification envelope into a concrete Event:
-// *PresenceEvent, *TelephonyEvent, *RenewalReminder or *Unknown. Subscribe
+// *PresenceEvent, *DNDEvent, *QueuePresenceEvent, *TelephonyEvent,
+// *RenewalReminder or *Unknown. Subscribe
 // (built on a transport from the transport/… packages) returns a
 // Subscription whose Events channel carries those events, connection-state
 // events such as *Gap, and optionally the call state changes computed by the

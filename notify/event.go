@@ -9,8 +9,9 @@ import (
 )
 
 // Event is one item of a subscription's stream. It is a sealed union: the
-// concrete types are the notification events (*PresenceEvent,
-// *TelephonyEvent, *RenewalReminder, *Unknown), the connection-state events
+// concrete types are the notification events (*PresenceEvent, *DNDEvent,
+// *QueuePresenceEvent, *TelephonyEvent, *RenewalReminder, *Unknown), the
+// connection-state events
 // (*Connected, *Reconnecting, *Recovered, *Resubscribed, *Gap, *Overflow),
 // and the change events the call trackers add. Use a type switch, and
 // ignore the types you do not need: new types may be added.
@@ -46,7 +47,8 @@ func (h *Header) EventHeader() *Header { return h }
 
 // PresenceEvent is a notification of any presence filter: extension
 // (simple, detailed, with SIP), line, favourite, account and call-queue
-// presence.
+// member presence. The DND and an agent's call-queue presence filters have
+// bodies of their own: see DNDEvent and QueuePresenceEvent.
 type PresenceEvent struct {
 	Header
 	Body presence.Event

@@ -27,7 +27,15 @@ func decodeSeeds(tb testing.TB) [][]byte {
 		[]byte(`{"pn_apns":{"event":"/restapi/v1.0/account/~/telephony/sessions","body":{}}}`),
 		[]byte(`{"event":"/restapi/v1.0/subscription/~?threshold=60&interval=30","body":{"expiresIn":"5"}}`),
 		[]byte(`{"event":"/x","body":null}`),
+		[]byte(`{"event":"/restapi/..snip..","body":{"extensionId":"1","callQueueId":"2","acceptCalls":true}}`),
+		[]byte(`{"event":"/restapi/..snip../subscription/1","body":{"expiresIn":75}}`),
 	)
+	for _, name := range []string{
+		"guide-elided-detailed-extension-presence-with-sip.json", "guide-elided-extension-telephony-sessions.json",
+		"apidocs-event-extension-dnd-status.json", "spec-shaped-extension-call-queue-presence.json",
+	} {
+		seeds = append(seeds, derived(tb, name))
+	}
 	return seeds
 }
 
@@ -84,7 +92,8 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("Header.Raw is not the input")
 		}
 		switch ev.(type) {
-		case *notify.PresenceEvent, *notify.TelephonyEvent, *notify.RenewalReminder, *notify.Unknown:
+		case *notify.PresenceEvent, *notify.DNDEvent, *notify.QueuePresenceEvent,
+			*notify.TelephonyEvent, *notify.RenewalReminder, *notify.Unknown:
 		default:
 			t.Fatalf("unexpected event type %T", ev)
 		}

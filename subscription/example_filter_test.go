@@ -49,3 +49,17 @@ func ExampleParseFilter() {
 	// extension telephony sessions
 	// other
 }
+
+// Classify reads notifications tolerantly; ParseFilter validates filters
+// strictly.
+func ExampleClassify() {
+	guide := "/restapi/..snip../extension/40xxx08/telephony/sessions"
+	fmt.Println(subscription.Classify(guide))
+	fmt.Println(subscription.Classify("/restapi/v1.0/account/~/extension/~/presence/dnd"))
+	_, err := subscription.ParseFilter(guide)
+	fmt.Println(err)
+	// Output:
+	// extension telephony sessions
+	// DND presence
+	// subscription: invalid event filter "/restapi/..snip../extension/40xxx08/telephony/sessions": elided path segment (..)
+}

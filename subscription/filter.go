@@ -135,6 +135,29 @@ func AccountPresence(opts ...PresenceOption) Filter {
 	return presenceFilter(apiPrefix+"/account/~/presence", opts)
 }
 
+// DNDPresence is the filter for one extension's do-not-disturb status
+// (RingCentral's "Extension DND Status Event", /presence/dnd); "" or Me
+// means the current extension. It takes no options.
+func DNDPresence(extensionID string) Filter {
+	return Filter(apiPrefix + "/account/~/extension/" + idOrMe(extensionID) + "/presence/dnd")
+}
+
+// ExtensionCallQueuePresence is the filter for an agent's availability in
+// each of its call queues (RingCentral's "Call Queue Presence Event",
+// /extension/{id}/call-queues/presence); "" or Me means the current
+// extension. It takes no options.
+func ExtensionCallQueuePresence(extensionID string) Filter {
+	return Filter(apiPrefix + "/account/~/extension/" + idOrMe(extensionID) + "/call-queues/presence")
+}
+
+// CallQueueMemberPresence is the filter for the availability of every
+// member of one call queue (RingCentral's "Call Queue Member Presence
+// Event", /call-queues/{groupId}/presence). groupID is the queue's
+// extension id; it has no "~" form.
+func CallQueueMemberPresence(groupID string) Filter {
+	return Filter(apiPrefix + "/account/~/call-queues/" + url.PathEscape(groupID) + "/presence")
+}
+
 // RenewalReminder is the filter that makes RingCentral send a reminder
 // notification once the subscription has less than threshold left, then
 // every interval. Both are whole seconds; interval must be at most half of
@@ -203,17 +226,39 @@ func presenceFilter(path string, opts []PresenceOption) Filter {
 type Kind int
 
 // The filter kinds ringwatch models. Any other well-formed filter is
-// KindOther.
+// KindOther. New kinds are added at the end, so the values are stable.
 const (
 	KindOther Kind = iota
+	// KindExtensionPresence: …/extension/{id}/presence.
 	KindExtensionPresence
+	// KindLinePresence: …/extension/{id}/presence/line and
+	// …/presence/line/presence.
 	KindLinePresence
+	// KindFavoritePresence: …/extension/{id}/favorite/presence.
 	KindFavoritePresence
+	// KindAccountPresence: …/account/{id}/presence.
 	KindAccountPresence
+	// KindCallQueuePresence: the presence of a call queue's members,
+	// …/account/{id}/call-queues/{groupId}/presence (RingCentral's "Call
+	// Queue Member Presence Event"). Its body is a presence body whose
+	// records list the members.
 	KindCallQueuePresence
+	// KindAccountTelephonySessions: …/account/{id}/telephony/sessions.
 	KindAccountTelephonySessions
+	// KindExtensionTelephonySessions:
+	// …/extension/{id}/telephony/sessions.
 	KindExtensionTelephonySessions
+	// KindRenewalReminder: /restapi/v1.0/subscription/~?threshold=…
 	KindRenewalReminder
+	// KindDNDPresence: an extension's do-not-disturb status,
+	// …/extension/{id}/presence/dnd (RingCentral's "Extension DND Status
+	// Event"). Its body is not a presence body: IsPresence is false.
+	KindDNDPresence
+	// KindExtensionCallQueuePresence: an agent's availability in its call
+	// queues, …/extension/{id}/call-queues/presence (RingCentral's "Call
+	// Queue Presence Event"). Its body is not a presence body: IsPresence
+	// is false.
+	KindExtensionCallQueuePresence
 )
 
 var kindNames = [...]string{
@@ -226,8 +271,11 @@ var kindNames = [...]string{
 	KindAccountTelephonySessions:   "account telephony sessions",
 	KindExtensionTelephonySessions: "extension telephony sessions",
 	KindRenewalReminder:            "renewal reminder",
+	KindDNDPresence:                "DND presence",
+	KindExtensionCallQueuePresence: "extension call-queue presence",
 }
 
+// String returns the kind's name, such as "extension presence".
 func (k Kind) String() string {
 	if k >= 0 && int(k) < len(kindNames) {
 		return kindNames[k]
@@ -236,7 +284,9 @@ func (k Kind) String() string {
 }
 
 // IsPresence reports whether notifications of this kind carry a presence
-// body.
+// body (a presence.Event). KindDNDPresence and
+// KindExtensionCallQueuePresence carry bodies of their own and are not
+// included.
 func (k Kind) IsPresence() bool {
 	return k >= KindExtensionPresence && k <= KindCallQueuePresence
 }
@@ -281,17 +331,38 @@ func (e *FilterError) Error() string {
 // Is makes errors.Is(err, ErrInvalidFilter) true.
 func (e *FilterError) Is(target error) bool { return target == ErrInvalidFilter }
 
-// Classify returns the kind of a filter string without validating its query.
-// It accepts the "~" form and the server's expanded form, with or without
-// the "/restapi/v1.0" prefix, and does not allocate.
+// Classify returns the kind of an event filter as a notification carries
+// it, without validating it, and without allocating. It is tolerant, where
+// ParseFilter is strict: it first reads the filter as ParseFilter does
+// (the "~" form or the server's expanded form, with or without the
+// "/restapi/v1.0" prefix), and when that finds no modelled resource it
+// recognises the resource by the tail of the path, whatever comes before
+// it, as in the examples of RingCentral's guide, which elide and mask
+// segments:
+//
+//	/restapi/..snip../presence?detailedTelephonyState=true&sipData=true
+//	/restapi/..snip../extension/40xxx08/telephony/sessions
+//
+// The tails are …/telephony/sessions, …/presence, …/presence/line,
+// …/presence/line/presence, …/presence/dnd, …/favorite/presence,
+// …/call-queues/{id}/presence, …/extension/{id}/call-queues/presence and
+// …/subscription/~, matched without regard to case, after a query, blanks
+// and trailing slashes are dropped; a full URL works too. When the segment
+// that says whose presence or sessions they are is elided, the kind is the
+// extension one (KindExtensionPresence, KindExtensionTelephonySessions):
+// what matters for decoding is that the body is a presence or a telephony
+// body. Anything else is KindOther.
 func Classify(filter string) Kind {
 	path, _, _ := strings.Cut(filter, "?")
-	k, _, _, _ := classifyPath(path)
-	return k
+	if k, _, _, _ := classifyPath(path); k != KindOther {
+		return k
+	}
+	return classifyTail(path)
 }
 
-// classifyPath walks the path segments. ids holds the account, extension and
-// group segments in that order.
+// classifyPath walks the path segments of a well-formed filter: the strict
+// reading ParseFilter validates with. It returns the account, extension and
+// group segments it found.
 func classifyPath(path string) (k Kind, account, extension, group string) {
 	p := strings.TrimSuffix(path, "/")
 	if rest, ok := strings.CutPrefix(p, apiPrefix); ok {
@@ -336,6 +407,10 @@ func classifyPath(path string) (k Kind, account, extension, group string) {
 		return KindExtensionPresence, account, extension, ""
 	case "presence/line", "presence/line/presence":
 		return KindLinePresence, account, extension, ""
+	case "presence/dnd":
+		return KindDNDPresence, account, extension, ""
+	case "call-queues/presence":
+		return KindExtensionCallQueuePresence, account, extension, ""
 	case "favorite/presence":
 		return KindFavoritePresence, account, extension, ""
 	case "telephony/sessions":
@@ -344,9 +419,69 @@ func classifyPath(path string) (k Kind, account, extension, group string) {
 	return KindOther, account, extension, ""
 }
 
-// ParseFilter classifies and validates a filter string. It is the parser
-// notify.Decode routes with, and it accepts both the "~" form and the
-// server's expanded form.
+// classifyTail recognises a resource by the last segments of its path, the
+// tolerant reading Classify falls back on (see there). It does not
+// allocate.
+func classifyTail(path string) Kind {
+	p := strings.TrimSpace(path)
+	for strings.HasSuffix(p, "/") {
+		p = p[:len(p)-1]
+	}
+	p, s1 := lastSegment(p)
+	p, s2 := lastSegment(p)
+	p, s3 := lastSegment(p)
+	_, s4 := lastSegment(p)
+	is := strings.EqualFold
+	switch {
+	case is(s1, "sessions") && is(s2, "telephony"):
+		if is(s4, "account") {
+			return KindAccountTelephonySessions
+		}
+		return KindExtensionTelephonySessions
+	case is(s1, "dnd") && is(s2, "presence"):
+		return KindDNDPresence
+	case is(s1, "line") && is(s2, "presence"):
+		return KindLinePresence
+	case is(s1, "~") || is(s1, "%7E"):
+		if is(s2, "subscription") {
+			return KindRenewalReminder
+		}
+		return KindOther
+	case !is(s1, "presence"):
+		return KindOther
+	}
+	// …/presence
+	switch {
+	case is(s2, "line") && is(s3, "presence"):
+		return KindLinePresence
+	case is(s2, "favorite"):
+		return KindFavoritePresence
+	case is(s2, "call-queues"):
+		return KindExtensionCallQueuePresence
+	case is(s3, "call-queues"):
+		return KindCallQueuePresence
+	case is(s3, "account"):
+		return KindAccountPresence
+	}
+	return KindExtensionPresence
+}
+
+// lastSegment splits p at its last slash: what comes before, and the
+// segment after it ("" when p is empty).
+func lastSegment(p string) (rest, seg string) {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return "", p
+	}
+	return p[:i], p[i+1:]
+}
+
+// ParseFilter classifies and validates a filter string strictly, as a
+// filter sent to RingCentral must be: it accepts both the "~" form and the
+// server's expanded form, and rejects empty or elided ("..") segments and a
+// path that ends like a modelled resource without being one (wrong prefix
+// or version, missing ids, other case). Incoming notifications are routed
+// with the tolerant Classify instead.
 func ParseFilter(filter string) (ParsedFilter, error) {
 	bad := func(format string, a ...any) (ParsedFilter, error) {
 		return ParsedFilter{}, &FilterError{Filter: filter, Reason: fmt.Sprintf(format, a...)}
@@ -367,6 +502,20 @@ func ParseFilter(filter string) (ParsedFilter, error) {
 	}
 	k, account, ext, group := classifyPath(path)
 	pf := ParsedFilter{Kind: k, AccountID: account, ExtensionID: ext, GroupID: group, Path: path, Query: q}
+	// Classify's tolerance stops here: a filter sent to RingCentral names
+	// every segment in full.
+	trimmed := strings.TrimSuffix(path, "/")
+	if strings.Contains(trimmed, "//") {
+		return bad("empty path segment")
+	}
+	if strings.Contains(trimmed, "..") {
+		return bad("elided path segment (..)")
+	}
+	if k == KindOther {
+		if like := classifyTail(path); like != KindOther {
+			return bad("not a well-formed %s filter: want the form %s", like, kindForm(like))
+		}
+	}
 	for key, vs := range q {
 		if len(vs) > 1 {
 			return bad("parameter %s given %d times", key, len(vs))
@@ -436,6 +585,10 @@ func ParseFilter(filter string) (ParsedFilter, error) {
 		default:
 			return bad("statusCode %q is not a documented status", c)
 		}
+	case k == KindDNDPresence || k == KindExtensionCallQueuePresence:
+		if err := onlyParams(); err != nil {
+			return bad("%v", err)
+		}
 	case k == KindRenewalReminder:
 		if err := onlyParams("threshold", "interval"); err != nil {
 			return bad("%v", err)
@@ -458,6 +611,34 @@ func ParseFilter(filter string) (ParsedFilter, error) {
 		}
 	}
 	return pf, nil
+}
+
+// kindForm is the documented form of a kind's filter, for error messages.
+func kindForm(k Kind) string {
+	const ext = apiPrefix + "/account/{accountId}/extension/{extensionId}"
+	switch k {
+	case KindExtensionPresence:
+		return ext + "/presence"
+	case KindLinePresence:
+		return ext + "/presence/line/presence"
+	case KindFavoritePresence:
+		return ext + "/favorite/presence"
+	case KindAccountPresence:
+		return apiPrefix + "/account/{accountId}/presence"
+	case KindCallQueuePresence:
+		return apiPrefix + "/account/{accountId}/call-queues/{groupId}/presence"
+	case KindAccountTelephonySessions:
+		return apiPrefix + "/account/{accountId}/telephony/sessions"
+	case KindExtensionTelephonySessions:
+		return ext + "/telephony/sessions"
+	case KindRenewalReminder:
+		return apiPrefix + "/subscription/~?threshold={seconds}&interval={seconds}"
+	case KindDNDPresence:
+		return ext + "/presence/dnd"
+	case KindExtensionCallQueuePresence:
+		return ext + "/call-queues/presence"
+	}
+	return apiPrefix + "/…"
 }
 
 func validE164(s string) bool {
