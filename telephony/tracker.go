@@ -1,6 +1,7 @@
 package telephony
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -585,7 +586,9 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 // does not track, and reports the first one of an active call.
 func (t *Tracker) dropParty(c *call, s *Session, np *Party, out []Change) []Change {
 	t.stats.DroppedParties++
-	c.dropped++
+	if c.dropped < math.MaxUint32 { // saturate: never wrap to a second report
+		c.dropped++
+	}
 	if c.dropped > 1 || c.ended {
 		return out
 	}

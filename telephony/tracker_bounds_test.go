@@ -1,7 +1,6 @@
 package telephony
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -86,7 +85,7 @@ func TestTrackerLiveEvictionVisible(t *testing.T) {
 		t.Errorf("evicting the ended call c: changes %q, want d's alone", got)
 	}
 	errc := make(chan error, 1)
-	go func() { _, err := tr.Wait(context.Background(), "a", "", Disconnected); errc <- err }()
+	go func() { _, err := tr.Wait(t.Context(), "a", "", Disconnected); errc <- err }()
 	waitForWaiters(t, tr, "a", 1)
 
 	cs := startLive(tr, "e")
@@ -220,11 +219,16 @@ func TestTrackerManyPartyUpdatesBounded(t *testing.T) {
 	if st := tr.Stats(); st.Applied != DefaultMaxParties || st.DroppedParties != updates-DefaultMaxParties {
 		t.Errorf("Stats = %+v", st)
 	}
-	// no cap: 50,000 parties with four updates each
+	// no cap: 10,000 parties with 20 updates each
+	const parties = 10_000
 	tr = NewTracker(WithMaxParties(0))
 	seq := int64(0)
-	for _, code := range []StatusCode{Setup, Proceeding, Answered, Hold} {
-		for i := range updates / 4 {
+	for round := range updates / parties {
+		code := Answered
+		if round%2 == 1 {
+			code = Hold
+		}
+		for i := range parties {
 			seq++
 			tr.Apply(manyParties("s", i, seq, code))
 		}
