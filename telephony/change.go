@@ -70,7 +70,7 @@ const (
 	// From and To are empty) with CallEnded set: the tracker reports
 	// nothing more for the call, though it has not necessarily ended; a
 	// later notification for it starts it anew. Waits on it fail with
-	// ErrEvicted.
+	// ErrEvicted. EventTime is the tracker's clock at the eviction.
 	KindEvicted
 	// KindTooManyParties: the call reached the cap on parties
 	// (WithMaxParties), so the party in the change (PartyID, Party and To
