@@ -64,6 +64,21 @@ const (
 	// KindResync: Reconcile found that the party, or the whole call, is no
 	// longer active; Change.Reason is the reason given to Reconcile.
 	KindResync
+	// KindEvicted: the tracker stopped tracking the call, still active,
+	// because it reached its cap on tracked calls (WithMaxCalls) and no
+	// ended call was left to evict. It is a call-level change (PartyID,
+	// From and To are empty) with CallEnded set: the tracker reports
+	// nothing more for the call, though it has not necessarily ended; a
+	// later notification for it starts it anew. Waits on it fail with
+	// ErrEvicted. EventTime is the tracker's clock at the eviction.
+	KindEvicted
+	// KindTooManyParties: the call reached the cap on parties
+	// (WithMaxParties), so the party in the change (PartyID, Party and To
+	// as received) is not tracked. It is reported once per call; later
+	// dropped updates are only counted (Stats.DroppedParties,
+	// Call.DroppedParties). A Wait for an untracked party is settled only
+	// when the call ends.
+	KindTooManyParties
 )
 
 var kindNames = [...]string{
@@ -72,6 +87,7 @@ var kindNames = [...]string{
 	KindVoiceMail: "VoiceMail", KindFax: "Fax", KindMissed: "Missed", KindBlindTransfer: "BlindTransfer",
 	KindAttendedTransfer: "AttendedTransfer", KindConference: "Conference",
 	KindPickedUpElsewhere: "PickedUpElsewhere", KindGone: "Gone", KindLeft: "Left", KindResync: "Resync",
+	KindEvicted: "Evicted", KindTooManyParties: "TooManyParties",
 }
 
 // String returns the kind's name, such as "Answered".
@@ -118,8 +134,10 @@ type Change struct {
 	// caused the change (0 for states from the REST API and for Reconcile).
 	Sequence int64
 	// CallEnded is set on the one change after which no party of the call
-	// is still in it: the whole call is over. It is set exactly once per
-	// tracked call.
+	// is still in it: the whole call is over; or on the KindEvicted change
+	// of a call the tracker stopped tracking. It is set exactly once per
+	// tracked call, after which the tracker reports no more changes for it
+	// (until a notification after its expiry or eviction starts it anew).
 	CallEnded bool
 
 	// Kind says what the change means.

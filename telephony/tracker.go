@@ -1,6 +1,7 @@
 package telephony
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -56,9 +57,25 @@ import (
 // TTL (WithEndedTTL) to absorb such notifications and then forgotten; a
 // notification after that starts the call anew.
 //
-// The number of tracked calls is capped (WithMaxCalls); at the cap, the
-// least recently updated call is forgotten to make room and counted in
-// Stats.Evicted.
+// The number of tracked calls is capped (WithMaxCalls). At the cap, a new
+// call makes room by evicting the ended call that ended first; only when
+// every tracked call is active is the least recently updated active call
+// evicted. Such an eviction is reported: Apply (or Reconcile) returns a
+// call-level Change with Kind KindEvicted and CallEnded set for it, before
+// the changes of the call that took its place, and its pending Wait calls
+// fail with ErrEvicted. The call is then no longer tracked: a later
+// notification for it starts it anew (CallStarted). Evictions are counted
+// in Stats.Evicted, and those of active calls also in Stats.EvictedLive.
+//
+// The number of parties per call is capped too (WithMaxParties): a call
+// with real traffic has a handful, and a hostile or broken stream must not
+// grow one call without bound. A party that would exceed the cap is not
+// tracked: the first one of a call is reported by a Change with Kind
+// KindTooManyParties, and every dropped party update is counted in
+// Stats.DroppedParties and Call.DroppedParties. Updates to the parties
+// already tracked go on as before. Finding a party takes constant time
+// whatever the number of parties, and so does deciding whether the call is
+// over, so each party update costs O(1).
 //
 // A Tracker is safe for concurrent use. It starts no goroutines: time-driven
 // work (expiry, the reorder window) happens in Apply, Tick and Flush.
@@ -67,12 +84,12 @@ type Tracker struct {
 	cfg trackerConfig
 
 	calls map[string]*call
-	// lru is a circular list of the calls, most recently updated first.
-	lru call
-	// ended lists ended calls in the order they ended, for expiry.
-	ended     []*call
-	endedHead int
-	nEnded    int // ended calls still in calls
+	// live is a circular list of the active calls, most recently updated
+	// first; done is one of the ended calls, most recently ended first.
+	// Each call is on exactly one of them (the list heads are sentinels),
+	// so expiry and eviction take the tail of one in O(1).
+	live, done call
+	nEnded     int // ended calls (the length of done)
 
 	waiters map[string][]*waiter
 
@@ -83,6 +100,10 @@ type Tracker struct {
 	held    int
 
 	stats Stats
+	// scans counts the party states examined by linear party lookups (the
+	// calls too small to be indexed); tests read it to check that a party
+	// update does constant work whatever the number of parties.
+	scans uint64
 }
 
 // call is the model of one telephony session.
@@ -91,16 +112,28 @@ type call struct {
 	sessionID string
 	origin    Origin
 	parties   []partyState
-	seq       int64
-	started   time.Time
-	updated   time.Time
-	endedAt   time.Time
+	// index maps party ids to their place in parties once the call has
+	// more than indexFrom parties; below that a scan is as fast and costs
+	// no memory.
+	index   map[string]int32
+	seq     int64
+	started time.Time
+	updated time.Time
+	endedAt time.Time
+	// inCall counts the parties still in the call (status not final), and
+	// left those that left it other than by a hand-off: the call is over
+	// when inCall is 0 and left is not.
+	inCall, left int32
+	// dropped counts the party updates dropped by the cap on parties.
+	dropped   uint32
 	ended     bool
-	gone      bool // no longer in Tracker.calls
 	announced bool // a change with CallStarted has been reported
 
 	prev, next *call
 }
+
+// indexFrom is the number of parties above which a call indexes them by id.
+const indexFrom = 8
 
 // partyState is a party's latest applied state.
 type partyState struct {
@@ -130,9 +163,14 @@ type Stats struct {
 	// Ignored counts sessions that could not be tracked (nil, or without a
 	// telephonySessionId).
 	Ignored uint64
-	// Evicted counts calls forgotten because of the cap on tracked calls;
-	// Expired counts ended calls forgotten after their TTL.
-	Evicted, Expired uint64
+	// Evicted counts calls forgotten because of the cap on tracked calls,
+	// ended or not; EvictedLive counts those of them that were still
+	// active (each reported by a Change with Kind KindEvicted). Expired
+	// counts ended calls forgotten after their TTL.
+	Evicted, EvictedLive, Expired uint64
+	// DroppedParties counts the party updates dropped because their call
+	// had reached the cap on parties (WithMaxParties).
+	DroppedParties uint64
 	// Active and Ended are the numbers of active calls and of ended calls
 	// still kept; Held is the number of notifications the reorder window
 	// holds.
@@ -155,16 +193,20 @@ type Call struct {
 	Started, Updated, EndedAt time.Time
 	// Ended reports whether the call has ended.
 	Ended bool
+	// DroppedParties counts the updates of parties not tracked because
+	// the call had reached the cap on parties (WithMaxParties).
+	DroppedParties int
 }
 
 // TrackerOption configures a Tracker.
 type TrackerOption func(*trackerConfig)
 
 type trackerConfig struct {
-	now      func() time.Time
-	ttl      time.Duration
-	maxCalls int
-	window   time.Duration
+	now        func() time.Time
+	ttl        time.Duration
+	maxCalls   int
+	maxParties int
+	window     time.Duration
 }
 
 // DefaultEndedTTL is how long a Tracker keeps ended calls by default.
@@ -172,6 +214,10 @@ const DefaultEndedTTL = 60 * time.Second
 
 // DefaultMaxCalls is the default cap on the number of tracked calls.
 const DefaultMaxCalls = 100_000
+
+// DefaultMaxParties is the default cap on the number of parties tracked per
+// call. Real calls have a handful (a conference a few dozen).
+const DefaultMaxParties = 256
 
 // WithClock sets the clock the tracker uses for TTLs and the reorder window
 // (time.Now by default).
@@ -191,9 +237,17 @@ func WithEndedTTL(d time.Duration) TrackerOption {
 }
 
 // WithMaxCalls caps the number of tracked calls, active and ended
-// (DefaultMaxCalls by default); n <= 0 removes the cap.
+// (DefaultMaxCalls by default); n <= 0 removes the cap. At the cap, ended
+// calls are evicted first (see Tracker).
 func WithMaxCalls(n int) TrackerOption {
 	return func(c *trackerConfig) { c.maxCalls = max(n, 0) }
+}
+
+// WithMaxParties caps the number of parties tracked per call
+// (DefaultMaxParties by default); n <= 0 removes the cap. Parties beyond it
+// are dropped and reported (see Tracker).
+func WithMaxParties(n int) TrackerOption {
+	return func(c *trackerConfig) { c.maxParties = max(n, 0) }
 }
 
 // WithReorderWindow makes the tracker hold each notification for d before
@@ -209,7 +263,8 @@ func WithReorderWindow(d time.Duration) TrackerOption {
 // NewTracker returns an empty Tracker.
 func NewTracker(opts ...TrackerOption) *Tracker {
 	t := &Tracker{
-		cfg:   trackerConfig{now: time.Now, ttl: DefaultEndedTTL, maxCalls: DefaultMaxCalls},
+		cfg: trackerConfig{now: time.Now, ttl: DefaultEndedTTL, maxCalls: DefaultMaxCalls,
+			maxParties: DefaultMaxParties},
 		calls: make(map[string]*call),
 	}
 	for _, o := range opts {
@@ -217,7 +272,8 @@ func NewTracker(opts ...TrackerOption) *Tracker {
 			o(&t.cfg)
 		}
 	}
-	t.lru.next, t.lru.prev = &t.lru, &t.lru
+	t.live.next, t.live.prev = &t.live, &t.live
+	t.done.next, t.done.prev = &t.done, &t.done
 	return t
 }
 
@@ -300,8 +356,9 @@ func (t *Tracker) Reconcile(active []*Session, reason string) []Change {
 			continue
 		}
 		mark := len(out)
+		listed := partySet(s)
 		for _, ps := range c.byID() {
-			if !ps.p.Status.Code.Final() && s.Party(ps.p.ID) == nil {
+			if !ps.p.Status.Code.Final() && !listed(ps.p.ID) {
 				out = t.resyncParty(c, ps, reason, s.CreationTime, now, out)
 			}
 		}
@@ -325,6 +382,19 @@ func (t *Tracker) Reconcile(active []*Session, reason string) []Change {
 		out = t.end(c, now, mark, reason, out)
 	}
 	return out
+}
+
+// partySet returns a test of whether s lists a party, in constant time
+// for sessions with many parties.
+func partySet(s *Session) func(id string) bool {
+	if len(s.Parties) <= indexFrom {
+		return func(id string) bool { return s.Party(id) != nil }
+	}
+	ids := make(map[string]struct{}, len(s.Parties))
+	for i := range s.Parties {
+		ids[s.Parties[i].ID] = struct{}{}
+	}
+	return func(id string) bool { _, ok := ids[id]; return ok }
 }
 
 // Snapshot returns the active calls, sorted by telephony session id.
@@ -369,6 +439,7 @@ func (c *call) snapshot() Call {
 		TelephonySessionID: c.id, SessionID: c.sessionID, Origin: c.origin,
 		Parties: make([]Party, len(c.parties)), Sequence: c.seq,
 		Started: c.started, Updated: c.updated, EndedAt: c.endedAt, Ended: c.ended,
+		DroppedParties: int(c.dropped),
 	}
 	for i := range c.parties {
 		out.Parties[i] = c.parties[i].p
@@ -388,8 +459,17 @@ func (c *call) byID() []*partyState {
 	return out
 }
 
-func (c *call) party(id string) *partyState {
+// party returns c's party with the given id, or nil, in constant time:
+// by the index, or by a scan of at most indexFrom parties.
+func (t *Tracker) party(c *call, id string) *partyState {
+	if c.index != nil {
+		if i, ok := c.index[id]; ok {
+			return &c.parties[i]
+		}
+		return nil
+	}
 	for i := range c.parties {
+		t.scans++
 		if c.parties[i].p.ID == id {
 			return &c.parties[i]
 		}
@@ -397,12 +477,40 @@ func (c *call) party(id string) *partyState {
 	return nil
 }
 
+// addParty appends a new party to c, indexing it if c has become large.
+func (c *call) addParty(ps partyState) *partyState {
+	c.parties = append(c.parties, ps)
+	n := len(c.parties)
+	switch {
+	case c.index != nil:
+		c.index[ps.p.ID] = int32(n - 1)
+	case n > indexFrom:
+		c.index = make(map[string]int32, 2*n)
+		for i := range c.parties {
+			c.index[c.parties[i].p.ID] = int32(i)
+		}
+	}
+	c.tally(&ps.p.Status, 1)
+	return &c.parties[n-1]
+}
+
+// tally adds d to the counts over() reads for a party with status st.
+func (c *call) tally(st *Status, d int32) {
+	switch {
+	case !st.Code.Final():
+		c.inCall += d
+	case !handedOff(st):
+		// a hand-off alone does not end the call: it goes on elsewhere
+		c.left += d
+	}
+}
+
 // apply applies s (already past the reorder window) and appends the
 // changes to out.
 func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 	c := t.calls[s.TelephonySessionID]
 	if c == nil {
-		c = t.newCall(s.TelephonySessionID, now)
+		c, out = t.newCall(s.TelephonySessionID, now, out)
 	}
 	t.touch(c, now)
 	if s.SessionID != "" {
@@ -415,11 +523,14 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 	mark := len(out)
 	for i := range s.Parties {
 		np := &s.Parties[i]
-		ps := c.party(np.ID)
+		ps := t.party(c, np.ID)
 		var from StatusCode
 		if ps == nil {
-			c.parties = append(c.parties, partyState{p: *np, seq: s.Sequence})
-			ps = &c.parties[len(c.parties)-1]
+			if t.cfg.maxParties > 0 && len(c.parties) >= t.cfg.maxParties {
+				out = t.dropParty(c, s, np, out)
+				continue
+			}
+			ps = c.addParty(partyState{p: *np, seq: s.Sequence})
 		} else {
 			if s.Sequence != 0 && s.Sequence <= ps.seq {
 				if s.Sequence == ps.seq {
@@ -435,7 +546,9 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 				continue
 			}
 			from = ps.p.Status.Code
+			c.tally(&ps.p.Status, -1)
 			merge(&ps.p, np)
+			c.tally(&ps.p.Status, 1)
 			ps.seq = max(ps.seq, s.Sequence)
 		}
 		if s.Sequence == 0 {
@@ -467,6 +580,24 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 		return out
 	}
 	return t.checkEnd(c, now, mark, "", out)
+}
+
+// dropParty counts the update np of a party that c, at the cap on parties,
+// does not track, and reports the first one of an active call.
+func (t *Tracker) dropParty(c *call, s *Session, np *Party, out []Change) []Change {
+	t.stats.DroppedParties++
+	if c.dropped < math.MaxUint32 { // saturate: never wrap to a second report
+		c.dropped++
+	}
+	if c.dropped > 1 || c.ended {
+		return out
+	}
+	out = append(out, Change{
+		TelephonySessionID: c.id, PartyID: np.ID, To: np.Status.Code, Reason: np.Status.Reason,
+		Party: *np, Sequence: s.Sequence, Kind: KindTooManyParties, EventTime: s.EventTime,
+	})
+	t.announce(c, out[len(out)-1:])
+	return out
 }
 
 // asOf is the time a session's state holds at: the REST form's
@@ -547,19 +678,9 @@ func merge(dst, src *Party) {
 	*dst = p
 }
 
-// over reports whether no party of c is still in the call.
-func (c *call) over() bool {
-	left := false
-	for i := range c.parties {
-		st := &c.parties[i].p.Status
-		if !st.Code.Final() {
-			return false
-		}
-		// a hand-off alone does not end the call: it goes on elsewhere
-		left = left || !handedOff(st)
-	}
-	return left
-}
+// over reports whether no party of c is still in the call and one left it
+// other than by a hand-off.
+func (c *call) over() bool { return c.inCall == 0 && c.left > 0 }
 
 // checkEnd ends c if no party is still in it.
 func (t *Tracker) checkEnd(c *call, now time.Time, mark int, reason string, out []Change) []Change {
@@ -574,7 +695,8 @@ func (t *Tracker) checkEnd(c *call, now time.Time, mark int, reason string, out 
 func (t *Tracker) end(c *call, now time.Time, mark int, reason string, out []Change) []Change {
 	c.ended = true
 	c.endedAt = now
-	t.ended = append(t.ended, c)
+	unlink(c)
+	pushFront(&t.done, c)
 	t.nEnded++
 	last := -1
 	for i := len(out) - 1; i >= mark; i-- {
@@ -602,7 +724,9 @@ func (t *Tracker) end(c *call, now time.Time, mark int, reason string, out []Cha
 // REST state's time, or zero if unknown).
 func (t *Tracker) resyncParty(c *call, ps *partyState, reason string, asOf, now time.Time, out []Change) []Change {
 	from := ps.p.Status.Code
+	c.tally(&ps.p.Status, -1)
 	ps.p.Status = Status{Code: Disconnected, Reason: reason}
+	c.tally(&ps.p.Status, 1)
 	ps.unsequenced, ps.asOf = true, asOf
 	out = append(out, Change{
 		TelephonySessionID: c.id, PartyID: ps.p.ID, From: from, To: Disconnected,
@@ -615,14 +739,21 @@ func (t *Tracker) resyncParty(c *call, ps *partyState, reason string, asOf, now 
 	return out
 }
 
-// newCall starts tracking a call, evicting the least recently updated one
-// at the cap.
-func (t *Tracker) newCall(id string, now time.Time) *call {
+// newCall starts tracking a call. At the cap it evicts the ended call
+// that ended first or, if no call has ended, the least recently updated
+// active call, which it reports in out.
+func (t *Tracker) newCall(id string, now time.Time, out []Change) (*call, []Change) {
 	if t.cfg.maxCalls > 0 && len(t.calls) >= t.cfg.maxCalls {
-		if victim := t.lru.prev; victim != &t.lru {
+		if victim := t.done.prev; victim != &t.done {
 			t.forget(victim)
 			t.stats.Evicted++
-			if !victim.ended && len(t.waiters) > 0 {
+		} else if victim := t.live.prev; victim != &t.live {
+			t.forget(victim)
+			t.stats.Evicted++
+			t.stats.EvictedLive++
+			out = append(out, Change{TelephonySessionID: victim.id, Kind: KindEvicted, CallEnded: true, EventTime: now})
+			t.announce(victim, out[len(out)-1:])
+			if len(t.waiters) > 0 {
 				t.failWaiters(victim, ErrEvicted)
 			}
 		}
@@ -631,58 +762,46 @@ func (t *Tracker) newCall(id string, now time.Time) *call {
 	c := &call{id: id, started: now, parties: make([]partyState, 0, 2)}
 	t.calls[id] = c
 	c.next, c.prev = c, c // detached; touch links it
-	return c
+	return c, out
 }
 
-// touch moves c to the front of the LRU list.
+// touch records an update of c, moving it to the front of the active
+// list; ended calls stay in the order they ended.
 func (t *Tracker) touch(c *call, now time.Time) {
 	c.updated = now
+	if !c.ended {
+		unlink(c)
+		pushFront(&t.live, c)
+	}
+}
+
+// unlink takes c off its list, leaving it detached.
+func unlink(c *call) {
 	c.prev.next, c.next.prev = c.next, c.prev
-	c.next, c.prev = t.lru.next, &t.lru
-	t.lru.next.prev = c
-	t.lru.next = c
+	c.next, c.prev = c, c
+}
+
+// pushFront puts the detached c at the front of the list headed by head.
+func pushFront(head, c *call) {
+	c.next, c.prev = head.next, head
+	head.next.prev = c
+	head.next = c
 }
 
 // forget removes c from the tracker.
 func (t *Tracker) forget(c *call) {
 	delete(t.calls, c.id)
-	c.prev.next, c.next.prev = c.next, c.prev
-	c.next, c.prev = c, c
-	c.gone = true
+	unlink(c)
 	if c.ended {
-		// it stays in t.ended, without its parties, until expire or a
-		// compaction drops it
 		t.nEnded--
-		c.parties = nil
 	}
 }
 
-// expire forgets ended calls whose TTL has passed.
+// expire forgets ended calls whose TTL has passed, oldest first.
 func (t *Tracker) expire(now time.Time, out []Change) []Change {
-	for t.endedHead < len(t.ended) {
-		c := t.ended[t.endedHead]
-		if !c.gone && now.Sub(c.endedAt) < t.cfg.ttl {
-			break
-		}
-		t.ended[t.endedHead] = nil
-		t.endedHead++
-		if !c.gone {
-			t.forget(c)
-			t.stats.Expired++
-		}
-	}
-	// compact when the queue is mostly popped or mostly evicted calls
-	if q := len(t.ended) - t.endedHead; q > 64 && (t.endedHead >= q || q >= 2*t.nEnded) {
-		n := 0
-		for _, c := range t.ended[t.endedHead:] {
-			if !c.gone {
-				t.ended[n] = c
-				n++
-			}
-		}
-		clear(t.ended[n:])
-		t.ended = t.ended[:n]
-		t.endedHead = 0
+	for c := t.done.prev; c != &t.done && now.Sub(c.endedAt) >= t.cfg.ttl; c = t.done.prev {
+		t.forget(c)
+		t.stats.Expired++
 	}
 	return out
 }

@@ -148,3 +148,42 @@ func BenchmarkTrackerMemory(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTrackerManyParties measures one party update (a status change)
+// on one call with many parties, uncapped: the cost per Apply must not grow
+// with the number of parties.
+func BenchmarkTrackerManyParties(b *testing.B) {
+	for _, n := range []int{100, 1_000, 20_000} {
+		b.Run("parties="+strconv.Itoa(n), func(b *testing.B) {
+			tr := NewTracker(WithMaxParties(0))
+			// evs[0][j] puts party j on hold, evs[1][j] takes it back
+			var evs [2][]Session
+			for k, code := range []StatusCode{Hold, Answered} {
+				evs[k] = make([]Session, n)
+				for j := range n {
+					evs[k][j] = Session{TelephonySessionID: "s",
+						Parties: []Party{{ID: "p-" + strconv.Itoa(j), Status: Status{Code: code}}}}
+				}
+			}
+			seq := int64(0)
+			for j := range n {
+				seq++
+				tr.Apply(&Session{Sequence: seq, TelephonySessionID: "s",
+					Parties: []Party{{ID: "p-" + strconv.Itoa(j), Status: Status{Code: Answered}}}})
+			}
+			var buf []Change
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				s := &evs[i/n%2][i%n]
+				seq++
+				s.Sequence = seq
+				buf = tr.AppendApply(buf[:0], s)
+				if len(buf) != 1 {
+					b.Fatalf("%d changes", len(buf))
+				}
+				i++
+			}
+		})
+	}
+}

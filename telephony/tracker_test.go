@@ -415,9 +415,9 @@ func TestTrackerTTLBoundsMemory(t *testing.T) {
 	if st := tr.Stats(); st.Expired < calls-1001 {
 		t.Errorf("Expired = %d", st.Expired)
 	}
-	// the expiry queue is compacted too
-	if n := len(tr.ended) - tr.endedHead; n > 1001 || cap(tr.ended) > 4*1024 {
-		t.Errorf("expiry queue holds %d (cap %d)", n, cap(tr.ended))
+	// the list of ended calls holds only those kept
+	if n := listLen(&tr.done); n != tr.Stats().Ended {
+		t.Errorf("ended list holds %d, %d ended calls kept", n, tr.Stats().Ended)
 	}
 	// a late notification inside the TTL is absorbed; after it, it starts a
 	// new call
@@ -433,6 +433,15 @@ func TestTrackerTTLBoundsMemory(t *testing.T) {
 	if cs := tr.Apply(&late); len(cs) != 1 || !cs[0].CallStarted {
 		t.Errorf("after the TTL: %v", changeStrings(cs))
 	}
+}
+
+// listLen counts the calls on the list headed by head.
+func listLen(head *call) int {
+	n := 0
+	for c := head.next; c != head; c = c.next {
+		n++
+	}
+	return n
 }
 
 func TestTrackerCapBoundsMemory(t *testing.T) {
@@ -472,8 +481,8 @@ func TestTrackerCapBoundsMemory(t *testing.T) {
 	if st := tr2.Stats(); st.Ended != 50 || st.Evicted != 1950 {
 		t.Errorf("Stats = %+v", st)
 	}
-	if n := len(tr2.ended) - tr2.endedHead; n > 200 {
-		t.Errorf("expiry queue holds %d entries with 50 calls tracked", n)
+	if n := listLen(&tr2.done); n != 50 {
+		t.Errorf("ended list holds %d entries with 50 calls tracked", n)
 	}
 }
 

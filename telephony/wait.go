@@ -12,9 +12,11 @@ import (
 // status.
 var ErrCallEnded = errors.New("telephony: call ended")
 
-// ErrEvicted is returned by Wait when the call is forgotten because of the
-// tracker's cap on tracked calls (WithMaxCalls) before reaching the awaited
-// status.
+// ErrEvicted is matched (errors.Is) by the error Wait returns when the call,
+// still active, is evicted because of the tracker's cap on tracked calls
+// (WithMaxCalls) before reaching the awaited status. The tracker reports
+// the eviction with a Change of Kind KindEvicted. A Wait that starts after
+// the eviction finds the call unknown and waits for it to appear anew.
 var ErrEvicted = errors.New("telephony: call evicted from the tracker")
 
 // CallEndedError is the error Wait returns when the call ends, or the
@@ -83,7 +85,7 @@ func (t *Tracker) Wait(ctx context.Context, telephonySessionID, partyID string, 
 		}
 		if c.ended {
 			t.mu.Unlock()
-			return Party{}, &CallEndedError{TelephonySessionID: c.id, PartyID: partyID, Last: lastOf(c, partyID)}
+			return Party{}, &CallEndedError{TelephonySessionID: c.id, PartyID: partyID, Last: t.lastOf(c, partyID)}
 		}
 	}
 	if t.waiters == nil {
@@ -123,11 +125,11 @@ func (w *waiter) check(c *call, ps *partyState) (waitResult, bool) {
 	return waitResult{}, false
 }
 
-func lastOf(c *call, partyID string) Party {
+func (t *Tracker) lastOf(c *call, partyID string) Party {
 	if partyID == "" {
 		return Party{}
 	}
-	if ps := c.party(partyID); ps != nil {
+	if ps := t.party(c, partyID); ps != nil {
 		return ps.p
 	}
 	return Party{}
@@ -157,7 +159,7 @@ func (t *Tracker) failWaiters(c *call, err error) {
 	for _, w := range ws {
 		e := err
 		if e == nil {
-			e = &CallEndedError{TelephonySessionID: c.id, PartyID: w.partyID, Last: lastOf(c, w.partyID)}
+			e = &CallEndedError{TelephonySessionID: c.id, PartyID: w.partyID, Last: t.lastOf(c, w.partyID)}
 		} else {
 			e = fmt.Errorf("telephony: waiting for call %s: %w", c.id, err)
 		}
