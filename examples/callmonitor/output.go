@@ -154,6 +154,10 @@ func what(c *notify.CallChange, other string) string {
 		}
 	case telephony.KindResync:
 		s = "gone while notifications were lost (found by resync)"
+	case telephony.KindEvicted:
+		s = "no longer tracked (too many calls: WithMaxCalls)"
+	case telephony.KindTooManyParties:
+		s = "party not tracked (too many parties on the call: WithMaxParties)"
 	default:
 		s = "now " + string(c.To)
 	}
