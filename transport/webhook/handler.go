@@ -280,6 +280,13 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	h.log.Debug("webhook: request refused", "status", status, "method", r.Method, "remote", r.RemoteAddr, "err", err)
 	writeStatus(w, status)
+	if w.Header().Get("Connection") == "close" {
+		// The server would otherwise wait for the rest of the body
+		// (up to 256 KiB, until its ReadTimeout) before closing: a
+		// deadline already past makes it give up at once, once the
+		// answer is written.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Unix(1, 0))
+	}
 }
 
 // errFull is why a notification found no room within the bound.
