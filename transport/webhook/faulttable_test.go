@@ -149,7 +149,7 @@ func TestFaultTable(t *testing.T) {
 
 	run("503 refusals, consumer slow", func(t *testing.T) faultRow {
 		e := startE2EFull(t, nil, nil, []notify.Option{notify.WithBufferSize(1)},
-			webhook.WithRefusalGapDelay(50*time.Millisecond),
+			webhook.WithRefusalGapDelay(500*time.Millisecond),
 			webhook.WithHandlerOptions(webhook.WithMaxWait(20*time.Millisecond)))
 		e.p.SetWebhookFailureLimit(1000)
 		id := e.tr.SubscriptionID()
@@ -161,7 +161,7 @@ func TestFaultTable(t *testing.T) {
 		st, _ := e.p.WebhookStats(id)
 		var ta tally
 		ta.read(t, e, "the accepted and the gap", func() bool { return len(ta.seen) == st.Delivered && ta.gaps == 1 })
-		ta.quiet(t, e, 200*time.Millisecond)
+		ta.quiet(t, e, 700*time.Millisecond)
 		refused := int(e.tr.Stats().Handler.Unavailable)
 		if refused != st.Failed || refused == 0 {
 			t.Errorf("%d refused by the Handler, %d failed deliveries", refused, st.Failed)
