@@ -2,6 +2,8 @@ package notify
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/ringwatch/ringwatch/presence"
@@ -21,9 +23,18 @@ import (
 // changed after the *Gap, ending with telephony.ReasonResync the calls that
 // vanished meanwhile. A resync that fails is retried a few times
 // (ResyncRetry) and then reported as a *ResyncFailed event; it never ends
-// the subscription. The resync runs on the transport's goroutine, so the
-// stream waits for it, and the changes it reports come before the
-// notifications that follow the gap.
+// the subscription. The resync runs on a goroutine of the subscription,
+// never on the transport's: deliveries go on while it reads (a webhook
+// keeps answering RingCentral promptly). The events that arrive meanwhile
+// are held, in order, in a queue as large as the buffer (WithBufferSize),
+// and follow the changes the resync reports: the stream reads the *Gap,
+// the resync's changes, *Resynced (or *ResyncFailed), then the
+// notifications that came during the resync, each applied to the
+// reconciled model (those older than the REST state are dropped as stale,
+// see telephony.Tracker). A notification that finds the queue full is
+// refused (Deliver returns an error; a webhook answers 503). A *Gap that
+// arrives during a resync is held like the rest, and one more resync
+// follows the current one, however many gaps came.
 //
 // The telephony tracker is reachable with (*Subscription).Calls, to take a
 // Snapshot or Wait for a call to reach a state, and the presence tracker
@@ -32,7 +43,9 @@ import (
 func WithCallTracking(opts ...CallTrackingOption) Option {
 	return optionFunc(func(o *options) {
 		o.stages = append(o.stages, func(o *options) stage {
-			return newCallStage(o.logger, opts)
+			c := newCallStage(o.logger, opts)
+			c.queueMax = max(o.bufferSize, 1)
+			return c
 		})
 	})
 }
@@ -65,7 +78,32 @@ type callStage struct {
 	// copied into its own *CallChange, and the stage runs one event at a
 	// time, so the tracker need not allocate a result per event.
 	buf []telephony.Change
+
+	// host runs the resync off the intake path (nil: in process, as in
+	// the stage's unit tests).
+	host *stageHost
+	// resyncing is set while a resync's goroutine runs; the events that
+	// come meanwhile wait in queued (at most queueMax notifications), and
+	// queuedResync says that one of them is a *Gap that will start the
+	// next resync.
+	resyncing    bool
+	queued       []queuedEvent
+	queueMax     int
+	queuedResync bool
 }
+
+// queuedEvent is an event held during a resync; resync marks the one *Gap
+// of the queue that starts the next resync.
+type queuedEvent struct {
+	ev     Event
+	resync bool
+}
+
+// errResyncBacklog is why a notification is refused while a resync runs
+// and the events held meanwhile fill the queue.
+var errResyncBacklog = errors.New("notify: call tracking is resynchronising and its queue is full")
+
+func (c *callStage) start(h *stageHost) { c.host = h }
 
 func newCallStage(log *slog.Logger, opts []CallTrackingOption) *callStage {
 	cfg := defaultCallTrackingConfig()
@@ -87,6 +125,61 @@ func newCallStage(log *slog.Logger, opts []CallTrackingOption) *callStage {
 }
 
 func (c *callStage) process(ctx context.Context, ev Event, emit func(Event) error) error {
+	if c.resyncing {
+		return c.enqueue(ev)
+	}
+	return c.handle(ctx, ev, true, emit)
+}
+
+// enqueue holds ev until the resync is done. Connection-state events are
+// few and are held beyond the bound, up to twice it; notifications are
+// refused at it, so that the transport reports the failure (a webhook
+// answers 503, and its Transport then reports a *Gap).
+func (c *callStage) enqueue(ev Event) error {
+	notification := false
+	switch ev.(type) {
+	case *PresenceEvent, *TelephonyEvent, *RenewalReminder, *Unknown:
+		notification = true
+	}
+	switch {
+	case notification && len(c.queued) >= c.queueMax:
+		return errResyncBacklog
+	case !notification && len(c.queued) >= 2*c.queueMax:
+		c.log.Warn("notify: call tracking dropped a connection-state event held during a resync", "event", fmt.Sprintf("%T", ev))
+		return nil
+	}
+	q := queuedEvent{ev: ev}
+	if _, isGap := ev.(*Gap); isGap && !c.queuedResync {
+		q.resync, c.queuedResync = true, true
+	}
+	c.queued = append(c.queued, q)
+	return nil
+}
+
+// drain handles the events held during a resync, in order, until one of
+// them starts another resync.
+func (c *callStage) drain(ctx context.Context, emit func(Event) error) error {
+	for !c.resyncing && len(c.queued) > 0 {
+		q := c.queued[0]
+		c.queued[0] = queuedEvent{}
+		c.queued = c.queued[1:]
+		if q.resync {
+			c.queuedResync = false
+		}
+		if err := c.handle(ctx, q.ev, q.resync, emit); err != nil {
+			return err
+		}
+	}
+	if len(c.queued) == 0 {
+		c.queued = nil
+	}
+	return nil
+}
+
+// handle is process for an event that is not held; a *Gap starts a resync
+// only if mayResync (a *Gap held during a resync that another held *Gap
+// already covers does not).
+func (c *callStage) handle(ctx context.Context, ev Event, mayResync bool, emit func(Event) error) error {
 	if err := emit(ev); err != nil {
 		return err
 	}
@@ -105,7 +198,9 @@ func (c *callStage) process(ctx context.Context, ev Event, emit func(Event) erro
 		}
 		return nil
 	case *Gap:
-		return c.resync(ctx, &e.Header, e.Reason, emit)
+		if mayResync {
+			return c.resync(ctx, &e.Header, e.Reason, emit)
+		}
 	case *Connected:
 		first := !c.connected
 		c.connected = true

@@ -70,41 +70,85 @@ type callRead struct {
 }
 
 // resync runs the resync procedure after the event with header h, retrying
-// failures, and emits what it found. It returns only emit's error: a
-// failure is reported as a *ResyncFailed, and a context that ends stops it
-// quietly (the subscription is ending).
+// failures, and emits what it found. With a host, the REST reads run on
+// the host's goroutine and resync returns at once: the events that come
+// meanwhile are held (enqueue), and the goroutine comes back under the
+// intake lock to emit the results, then the held events (finish). Without
+// one, it reads in place. It returns only emit's error: a failure is
+// reported as a *ResyncFailed, and a context that ends stops it quietly
+// (the subscription is ending).
 func (c *callStage) resync(ctx context.Context, h *Header, trigger string, emit func(Event) error) error {
 	if c.cfg.sessions == nil {
 		return c.emitCalls(h, c.calls.Tick(), false, emit)
 	}
+	if c.host == nil {
+		r, attempts, err := c.readRetrying(ctx, trigger)
+		if ctx.Err() != nil {
+			return nil
+		}
+		return c.report(h, trigger, r, attempts, err, emit)
+	}
+	hdr := *h
+	c.resyncing = c.host.spawn(func(ctx context.Context) {
+		r, attempts, err := c.readRetrying(ctx, trigger)
+		if ctx.Err() != nil {
+			return
+		}
+		// An error here means the subscription is ending: the events
+		// still held go with it, as the buffered ones do.
+		_ = c.host.reenter(func(ctx context.Context, emit func(Event) error) error {
+			c.resyncing = false
+			if err := c.report(&hdr, trigger, r, attempts, err, emit); err != nil {
+				return err
+			}
+			return c.drain(ctx, emit)
+		})
+	})
+	return nil
+}
+
+// readRetrying reads the active calls, trying up to the configured number
+// of attempts; it returns the read, or the last error, and the attempts
+// made. It touches only what is safe off the intake path: the
+// configuration and the trackers, which have their own locks.
+func (c *callStage) readRetrying(ctx context.Context, trigger string) (*callRead, int, error) {
 	var err error
 	for attempt := 1; attempt <= c.cfg.attempts; attempt++ {
 		if attempt > 1 && !sleepCtx(ctx, c.retryDelay(attempt-1)) {
-			return nil
+			return nil, attempt - 1, ctx.Err()
 		}
 		var r *callRead
 		r, err = c.read(ctx)
 		if err == nil {
-			changes := c.calls.Reconcile(r.sessions, telephony.ReasonResync)
-			if err := c.emitCalls(h, changes, true, emit); err != nil {
-				return err
-			}
-			if err := c.emitPresence(h, c.reconcilePresence(r.presence), true, emit); err != nil {
-				return err
-			}
-			c.log.Info("notify: call tracking resynchronised", "trigger", trigger, "attempt", attempt,
-				"sessions", r.read, "changes", len(changes))
-			return emit(&Resynced{Header: *h, Trigger: trigger, Attempts: attempt,
-				Sessions: r.read, Active: c.calls.Stats().Active})
+			return r, attempt, nil
 		}
 		if ctx.Err() != nil {
-			return nil
+			return nil, attempt, err
 		}
 		c.log.Warn("notify: call tracking resync failed", "trigger", trigger, "attempt", attempt, "err", err)
 	}
-	c.log.Error("notify: call tracking gave up resynchronising", "trigger", trigger,
-		"attempts", c.cfg.attempts, "err", err)
-	return emit(&ResyncFailed{Header: *h, Trigger: trigger, Attempts: c.cfg.attempts, Err: err})
+	return nil, c.cfg.attempts, err
+}
+
+// report reconciles the models with a successful read and emits the
+// changes and *Resynced, or emits *ResyncFailed.
+func (c *callStage) report(h *Header, trigger string, r *callRead, attempts int, err error, emit func(Event) error) error {
+	if err != nil {
+		c.log.Error("notify: call tracking gave up resynchronising", "trigger", trigger,
+			"attempts", attempts, "err", err)
+		return emit(&ResyncFailed{Header: *h, Trigger: trigger, Attempts: attempts, Err: err})
+	}
+	changes := c.calls.Reconcile(r.sessions, telephony.ReasonResync)
+	if err := c.emitCalls(h, changes, true, emit); err != nil {
+		return err
+	}
+	if err := c.emitPresence(h, c.reconcilePresence(r.presence), true, emit); err != nil {
+		return err
+	}
+	c.log.Info("notify: call tracking resynchronised", "trigger", trigger, "attempt", attempts,
+		"sessions", r.read, "changes", len(changes))
+	return emit(&Resynced{Header: *h, Trigger: trigger, Attempts: attempts,
+		Sessions: r.read, Active: c.calls.Stats().Active})
 }
 
 // retryDelay is the wait after the n-th failed attempt: minDelay doubled

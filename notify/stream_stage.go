@@ -31,10 +31,14 @@ import "context"
 //     nothing more.
 //   - ctx is the context of the Deliver call for notifications, and the
 //     subscription's own context for connection-state events; both are
-//     done when the subscription is closed. Use it for any I/O, such as
-//     the REST calls of a resync: process runs on the transport's
-//     goroutine, and delivery waits for it, which keeps the order but means
-//     a slow resync holds up the stream, by design.
+//     done when the subscription is closed. process runs on the
+//     transport's goroutine, under the intake lock, and every delivery
+//     waits for it: it must not do I/O there. Slow work (the REST calls
+//     of a resync) runs on a goroutine of the stage's host (stageStarter):
+//     the stage keeps the events that arrive meanwhile in a bounded
+//     queue of its own and, once the work is done, comes back under the
+//     intake lock (stageHost.reenter) to emit its results and then the
+//     queued events, in order.
 //   - process returns only emit's error. A stage handles its own failures
 //     (a resync that fails) by logging them and emitting events that say
 //     so (for example a *Gap), never by ending the subscription.
@@ -61,4 +65,64 @@ type stage interface {
 // stageCloser is implemented by stages that hold resources.
 type stageCloser interface {
 	close()
+}
+
+// stageStarter is implemented by stages that work off the intake path;
+// start is called once, in Subscribe, before any event, with the stage's
+// host.
+type stageStarter interface {
+	start(h *stageHost)
+}
+
+// stageHost is what a stage may use of its Subscription outside process.
+type stageHost struct {
+	s *Subscription
+	i int // the stage's index
+}
+
+// spawn runs f on a goroutine owned by the subscription. f's ctx is done
+// when the subscription ends, and Close waits for f to return. spawn
+// reports false, and does nothing, once the subscription is ending.
+func (h *stageHost) spawn(f func(ctx context.Context)) bool {
+	s := h.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bgClosed || s.ended() {
+		return false
+	}
+	if s.bgN == 0 {
+		s.bgIdle = make(chan struct{})
+	}
+	s.bgN++
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.bgN--; s.bgN == 0 {
+				close(s.bgIdle)
+				s.bgIdle = nil
+			}
+		}()
+		f(s.ctx)
+	}()
+	return true
+}
+
+// reenter runs f under the intake lock, as process would be run: emit
+// hands events to the stages after this one, or to the buffer. It waits
+// for the lock until the subscription ends (ErrClosed), and returns f's
+// error.
+func (h *stageHost) reenter(f func(ctx context.Context, emit func(Event) error) error) error {
+	s := h.s
+	if err := s.lockIntake(s.ctx); err != nil {
+		return err
+	}
+	defer s.unlockIntake()
+	if s.ended() {
+		return ErrClosed
+	}
+	s.curCtx, s.curEv = s.ctx, nil
+	err := f(s.ctx, s.emits[h.i])
+	s.curCtx = nil
+	return err
 }

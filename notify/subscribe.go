@@ -46,9 +46,12 @@ type Subscription struct {
 
 	// intake serialises Deliver and State from decoding onwards, so that
 	// events leave in the order they came and stages run one at a time.
-	// It may be held while waiting for room in the buffer; Close and Fail
-	// never take it.
-	intake sync.Mutex
+	// It is a semaphore (capacity 1) rather than a sync.Mutex so that a
+	// Deliver waits for it only as long as its context allows: a webhook
+	// answers 503 within its bound instead of waiting behind a consumer
+	// that is slow. It may be held while waiting for room in the buffer;
+	// Close and Fail never take it while the subscription runs.
+	intake chan struct{}
 	dedup  *dedupWindow
 	stages []stage
 	emits  []func(Event) error // emits[i] is the emit function of stages[i]
@@ -61,6 +64,13 @@ type Subscription struct {
 
 	mu  sync.Mutex
 	err error // why the subscription ended, if not by Close
+
+	// bgN counts the goroutines stages run off the intake path (a
+	// resync), and bgIdle is closed when it drops to zero; bgClosed stops
+	// new ones once shutdown waits for them. All three are under mu.
+	bgN      int
+	bgIdle   chan struct{}
+	bgClosed bool
 
 	shutOnce sync.Once
 	closeErr error
@@ -136,6 +146,7 @@ func Subscribe(ctx context.Context, t transport.Transport, filters []subscriptio
 		parent:    ctx,
 		closeOpts: o,
 		dedup:     newDedupWindow(o.dedupWindow),
+		intake:    make(chan struct{}, 1),
 	}
 	if n, ok := t.(interface{ Name() string }); ok {
 		s.transportName = n.Name()
@@ -149,6 +160,11 @@ func Subscribe(ctx context.Context, t transport.Transport, filters []subscriptio
 	s.emits = make([]func(Event) error, len(s.stages))
 	for i := range s.stages {
 		s.emits[i] = func(ev Event) error { return s.run(i+1, ev) }
+	}
+	for i, st := range s.stages {
+		if ss, ok := st.(stageStarter); ok {
+			ss.start(&stageHost{s: s, i: i})
+		}
 	}
 
 	// The pump runs before Open because a transport may deliver (a
@@ -261,6 +277,43 @@ func (s *Subscription) Stats() Stats {
 	}
 }
 
+// lockIntake takes the intake lock, waiting at most until ctx is done
+// (its error) or the subscription has ended (ErrClosed).
+func (s *Subscription) lockIntake(ctx context.Context) error {
+	select {
+	case s.intake <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case s.intake <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("notify: wait for intake: %w", ctx.Err())
+	case <-s.st.end:
+		return ErrClosed
+	}
+}
+
+func (s *Subscription) unlockIntake() { <-s.intake }
+
+// waitBackground returns once no goroutine of a stage runs; closing stops
+// new ones from starting.
+func (s *Subscription) waitBackground(closing bool) {
+	for {
+		s.mu.Lock()
+		if closing {
+			s.bgClosed = true
+		}
+		idle := s.bgIdle
+		s.mu.Unlock()
+		if idle == nil {
+			return
+		}
+		<-idle
+	}
+}
+
 // end records why the subscription ended and stops intake; the first
 // caller wins, and end reports whether it was this one. cause nil means
 // Close.
@@ -291,15 +344,17 @@ func (s *Subscription) shutdown(cause error) error {
 		}
 		cancel()
 		<-s.st.done
+		// The stages' goroutines see s.ctx done and exit.
+		s.waitBackground(true)
 		// No intake can be running now: the transport has stopped, and a
 		// Deliver from elsewhere would see the end before touching stages.
-		s.intake.Lock()
+		s.intake <- struct{}{}
 		for _, st := range s.stages {
 			if c, ok := st.(stageCloser); ok {
 				c.close()
 			}
 		}
-		s.intake.Unlock()
+		s.unlockIntake()
 		s.mu.Lock()
 		stop := s.stopAfter
 		s.mu.Unlock()

@@ -19,7 +19,8 @@ var _ transport.Sink = sink{}
 // notification that cannot be decoded is logged, counted and skipped with a
 // nil error (the transport should carry on); a duplicate is counted and
 // skipped likewise. Deliver returns ErrClosed once the subscription has
-// ended, and ctx's error if ctx is done while it waits for room.
+// ended, and ctx's error if ctx is done while it waits for its turn (the
+// deliveries before it) or for room.
 func (k sink) Deliver(ctx context.Context, m transport.Message) error {
 	s := k.s
 	if s.ended() {
@@ -38,8 +39,12 @@ func (k sink) Deliver(ctx context.Context, m transport.Message) error {
 	}
 	h := ev.EventHeader()
 
-	s.intake.Lock()
-	defer s.intake.Unlock()
+	// Every wait is bounded by ctx, this one too: a webhook answers 503
+	// within its bound rather than wait behind a slow consumer.
+	if err := s.lockIntake(ctx); err != nil {
+		return err
+	}
+	defer s.unlockIntake()
 	if s.ended() {
 		return ErrClosed
 	}
@@ -72,8 +77,10 @@ func (k sink) State(st transport.State) {
 	if s.ended() {
 		return
 	}
-	s.intake.Lock()
-	defer s.intake.Unlock()
+	if s.lockIntake(s.ctx) != nil {
+		return // the subscription has ended
+	}
+	defer s.unlockIntake()
 	ev := s.stateEvent(st)
 	if ev == nil {
 		s.log.Warn("notify: ignored an unknown connection-state change", "kind", int(st.Kind))
@@ -86,11 +93,15 @@ func (k sink) State(st transport.State) {
 }
 
 // Fail ends the subscription with err; the consumer receives what is
-// buffered, then Events is closed and Err returns err.
+// buffered, then Events is closed and Err returns err. Work a stage does
+// off the intake path (a resync in progress, and the events held during
+// it) is finished first, so Fail may wait for it, until the subscription
+// is closed at the latest.
 func (k sink) Fail(err error) {
 	if err == nil {
 		err = ErrTransportStopped
 	}
+	k.s.waitBackground(false)
 	if k.s.end(err) {
 		k.s.log.Error("notify: transport failed", "err", err)
 	}

@@ -103,9 +103,9 @@ func TestSubscribeDedupWindowIsBounded(t *testing.T) {
 	if got, want := s.Stats().Duplicates, uint64(1); got != want {
 		t.Errorf("Duplicates = %d, want %d", got, want)
 	}
-	s.intake.Lock()
+	s.intake <- struct{}{}
 	n := s.dedup.len()
-	s.intake.Unlock()
+	s.unlockIntake()
 	if n != 2 {
 		t.Errorf("window holds %d uuids, want 2", n)
 	}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/transport/webhook"
 )
 
 // TestDemo runs the server against the embedded platform until its
@@ -57,5 +59,17 @@ func TestNeedsConfiguration(t *testing.T) {
 		if code != exitUsage || strings.Count(stderr.String(), "\n") != 1 || !strings.HasPrefix(stderr.String(), "webhookserver: ") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, &stderr)
 		}
+	}
+}
+
+// The server sets every timeout a webhook deployment needs, within
+// RingCentral's 3 s for the part before the answer.
+func TestServerTimeouts(t *testing.T) {
+	srv := newServer(http.NotFoundHandler(), slog.New(slog.DiscardHandler))
+	if srv.ReadHeaderTimeout <= 0 || srv.ReadHeaderTimeout > 3*time.Second {
+		t.Errorf("ReadHeaderTimeout %v, want within (0, 3s]", srv.ReadHeaderTimeout)
+	}
+	if srv.ReadTimeout <= webhook.DefaultBodyTimeout || srv.WriteTimeout < 3*time.Second || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 {
+		t.Errorf("server timeouts %v %v %v %d", srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
 	}
 }

@@ -133,20 +133,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	bg := context.WithoutCancel(ctx)
 	hc := cfg.Client(bg)
 	api := subscription.NewClient(cfg.ServerURL, hc, subscription.WithLogger(log))
-	tr := webhook.New(api, o.publicURL, webhook.WithLogger(log))
+	// RingCentral gives a webhook 3 s: a body must arrive within 2 s, and a
+	// notification waits at most 250 ms for room before the Handler
+	// answers 503 (which the Transport reports as a Gap).
+	tr := webhook.New(api, o.publicURL, webhook.WithLogger(log),
+		webhook.WithHandlerOptions(webhook.WithBodyTimeout(webhook.DefaultBodyTimeout), webhook.WithMaxWait(webhook.DefaultMaxWait)))
 
 	mux := http.NewServeMux()
 	mux.Handle("POST "+o.path, tr.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newServer(mux, log)
 	serveErr := make(chan error, 1)
 	go func() {
 		if o.tlsCert != "" {
@@ -264,5 +260,31 @@ func logEvent(log *slog.Logger, ev notify.Event) {
 		log.Warn("overflow", "dropped", ev.Dropped)
 	default:
 		log.Debug("notification", "type", fmt.Sprintf("%T", ev), "uuid", ev.EventHeader().UUID)
+	}
+}
+
+// The server timeouts a webhook deployment should set. They bound what the
+// Handler cannot see: headers dripped slowly (ReadHeaderTimeout), a whole
+// request (ReadTimeout, above the Handler's own body bound of 2 s), an
+// answer the peer does not read (WriteTimeout, above RingCentral's 3 s),
+// idle keep-alive connections, and header size.
+const (
+	readHeaderTimeout = 2 * time.Second
+	readTimeout       = 5 * time.Second
+	writeTimeout      = 5 * time.Second
+	idleTimeout       = time.Minute
+	maxHeaderBytes    = 16 << 10
+)
+
+// newServer returns the HTTP server for h, with the timeouts above.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }

@@ -248,6 +248,9 @@ func TestWebhookDuplicateAndReorderInjection(t *testing.T) {
 	if d := cmp.Diff(want, hook.received()); d != "" {
 		t.Errorf("sequences (-want +got):\n%s", d)
 	}
+	// The platform counts a delivery once the answer is back, just after
+	// the hook has recorded it.
+	waitUntil(t, "the answers", func() bool { st, _ := p.WebhookStats(in.ID); return st.Delivered == len(want) })
 	st, _ := p.WebhookStats(in.ID)
 	if d := cmp.Diff(notifytest.WebhookStats{Delivered: 8, Duplicated: 2, Reordered: 1}, st); d != "" {
 		t.Errorf("stats (-want +got):\n%s", d)

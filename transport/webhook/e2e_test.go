@@ -26,6 +26,7 @@ type e2e struct {
 	tr     *webhook.Transport
 	sub    *notify.Subscription
 	broken atomic.Bool
+	url    string // the webhook's address
 }
 
 func startE2E(t *testing.T, opts ...webhook.Option) *e2e {
@@ -37,6 +38,12 @@ func startE2E(t *testing.T, opts ...webhook.Option) *e2e {
 // subscription is made, and a retry sleep for the Subscription API client
 // (nil sleeps for real).
 func startE2EWith(t *testing.T, before func(*notifytest.Platform), sleep func(context.Context, time.Duration) error, opts ...webhook.Option) *e2e {
+	t.Helper()
+	return startE2EFull(t, before, sleep, nil, opts...)
+}
+
+// startE2EFull is startE2EWith with options for notify.Subscribe.
+func startE2EFull(t *testing.T, before func(*notifytest.Platform), sleep func(context.Context, time.Duration) error, nopts []notify.Option, opts ...webhook.Option) *e2e {
 	t.Helper()
 	leakcheck.Check(t)
 	ctx := context.Background()
@@ -51,6 +58,7 @@ func startE2EWith(t *testing.T, before func(*notifytest.Platform), sleep func(co
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
+	e.url = srv.URL + "/hook"
 	hc := e.p.Config().Client(ctx)
 	api := subscription.NewClient(e.p.URL(), hc, subscription.WithClock(nil, sleep))
 	e.tr = webhook.New(api, srv.URL+"/hook", opts...)
@@ -65,7 +73,7 @@ func startE2EWith(t *testing.T, before func(*notifytest.Platform), sleep func(co
 		subscription.ExtensionPresence("", subscription.Detailed()),
 		subscription.ExtensionTelephonySessions(""),
 	}
-	sub, err := notify.Subscribe(ctx, e.tr, filters)
+	sub, err := notify.Subscribe(ctx, e.tr, filters, nopts...)
 	if err != nil {
 		t.Fatalf("Subscribe: %v", err)
 	}

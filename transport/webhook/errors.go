@@ -17,6 +17,9 @@ var (
 	ErrMethod = &RequestError{status: http.StatusMethodNotAllowed, msg: "webhook: method not allowed"}
 	// ErrTooLarge: the body is larger than the limit (1 MiB by default).
 	ErrTooLarge = &RequestError{status: http.StatusRequestEntityTooLarge, msg: "webhook: body too large"}
+	// ErrBodyTimeout: the body did not arrive within the time allowed
+	// (WithBodyTimeout, or a read deadline on the connection).
+	ErrBodyTimeout = &RequestError{status: http.StatusRequestTimeout, msg: "webhook: body not received in time"}
 	// ErrInvalidBody: the body is not a JSON object, or could not be read.
 	ErrInvalidBody = &RequestError{status: http.StatusBadRequest, msg: "webhook: body is not a JSON object"}
 )

@@ -24,6 +24,10 @@ const (
 	// DefaultQueueSize is the size of the Handler's own buffer, used when
 	// no DeliverFunc is given.
 	DefaultQueueSize = 1024
+	// DefaultBodyTimeout bounds the time a notification's body may take to
+	// arrive once the Handler starts reading it. With DefaultMaxWait it
+	// keeps the answer within RingCentral's 3 s.
+	DefaultBodyTimeout = 2 * time.Second
 )
 
 // DeliverFunc takes one verified notification from a Handler. It may block
@@ -36,10 +40,24 @@ type DeliverFunc func(ctx context.Context, m transport.Message) error
 // RingCentral's validation handshake by echoing Validation-Token (even
 // before the subscription's creation has returned), refuses anything but a
 // POST (405), a body over the limit (413), a missing or wrong verification
-// token (401, without detail) and a body that is not a JSON object (400),
-// and hands each notification to its buffer: its own bounded queue
-// (Messages) or a DeliverFunc. It answers 200 once the notification is
-// buffered, or 503 if there is no room within the bound (WithMaxWait).
+// token (401, without detail), a body that does not arrive within a bound
+// (408, WithBodyTimeout) and a body that is not a JSON object (400), and
+// hands each notification to its buffer: its own bounded queue (Messages)
+// or a DeliverFunc. It answers 200 once the notification is buffered, or
+// 503 if there is no room within the bound (WithMaxWait).
+//
+// Nothing unauthenticated costs more than its headers: the token is
+// checked before the body is read (RingCentral sends it in a header), and
+// a request without it is answered 401 at once and its connection closed.
+// A verified body is read into a buffer that grows as bytes arrive, up to
+// the size limit.
+//
+// Serve it from an http.Server with timeouts of its own, which bound what
+// the Handler cannot see: ReadHeaderTimeout (say 2 s: headers dripped
+// slowly hold a connection before any handler runs), ReadTimeout (a
+// little above WithBodyTimeout, say 5 s), WriteTimeout (say 5 s, above the
+// Handler's own 3 s budget), IdleTimeout (say 60 s) and MaxHeaderBytes
+// (say 16 KiB). examples/webhookserver sets them.
 //
 // A Handler is safe for concurrent use; mount it on any router.
 type Handler struct {
@@ -47,10 +65,11 @@ type Handler struct {
 	deliver atomic.Pointer[DeliverFunc]
 	queue   chan transport.Message
 
-	maxBody int64
-	maxWait time.Duration
-	log     *slog.Logger
-	now     func() time.Time
+	maxBody     int64
+	maxWait     time.Duration
+	bodyTimeout time.Duration
+	log         *slog.Logger
+	now         func() time.Time
 
 	handshakes, accepted, unauthorized, badRequests, tooLarge, badMethods, unavailable atomic.Uint64
 }
@@ -79,6 +98,20 @@ func WithMaxWait(d time.Duration) HandlerOption {
 	return handlerOption(func(h *Handler) {
 		if d > 0 {
 			h.maxWait = d
+		}
+	})
+}
+
+// WithBodyTimeout sets how long a notification's body may take to arrive
+// (default DefaultBodyTimeout); a body still incomplete then is answered
+// with 408 and its connection closed. The Handler sets a read deadline on
+// the connection (http.ResponseController), which works with net/http's
+// server; behind a ResponseWriter that cannot set one, the server's
+// ReadTimeout is the only bound. A bound that is not positive is ignored.
+func WithBodyTimeout(d time.Duration) HandlerOption {
+	return handlerOption(func(h *Handler) {
+		if d > 0 {
+			h.bodyTimeout = d
 		}
 	})
 }
@@ -114,10 +147,11 @@ func WithHandlerLogger(l *slog.Logger) HandlerOption {
 // every notification.
 func NewHandler(verificationToken string, opts ...HandlerOption) *Handler {
 	h := &Handler{
-		maxBody: MaxBodySize,
-		maxWait: DefaultMaxWait,
-		log:     slog.New(slog.DiscardHandler),
-		now:     time.Now,
+		maxBody:     MaxBodySize,
+		maxWait:     DefaultMaxWait,
+		bodyTimeout: DefaultBodyTimeout,
+		log:         slog.New(slog.DiscardHandler),
+		now:         time.Now,
 	}
 	h.setToken(verificationToken)
 	for _, o := range opts {
@@ -144,7 +178,8 @@ type HandlerStats struct {
 	Accepted uint64
 	// Unauthorized counts 401 answers (missing or wrong token).
 	Unauthorized uint64
-	// BadRequests counts 400 answers (body not a JSON object).
+	// BadRequests counts 400 answers (body not a JSON object) and 408
+	// answers (body not received within WithBodyTimeout).
 	BadRequests uint64
 	// TooLarge counts 413 answers.
 	TooLarge uint64
@@ -178,7 +213,10 @@ func (h *Handler) setToken(tok string) {
 // setDeliver routes notifications to f (the Transport's sink).
 func (h *Handler) setDeliver(f DeliverFunc) { h.deliver.Store(&f) }
 
-var allowPost = []string{http.MethodPost}
+var (
+	allowPost = []string{http.MethodPost}
+	closeConn = []string{"close"}
+)
 
 // ServeHTTP answers one request from RingCentral.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -187,7 +225,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// over the limit instead of reading the rest.
 		r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
 	}
+	// The bound on the body's arrival: a deadline on the connection,
+	// lifted once the body is read, so that it does not cut the wait for
+	// room (the server watches the connection once the body is read, and
+	// would cancel the request's context at the deadline) or the next
+	// request on the connection.
+	deadline := false
+	if r.Method == http.MethodPost && r.Body != nil && r.Body != http.NoBody {
+		deadline = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.bodyTimeout)) == nil
+	}
 	body, err := verify(r, *h.token.Load(), h.maxBody)
+	if deadline {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrHandshake):
@@ -217,13 +267,26 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header()["Allow"] = allowPost
 	case http.StatusUnauthorized:
 		h.unauthorized.Add(1)
+		// The body was not read: close rather than drain it.
+		w.Header()["Connection"] = closeConn
 	case http.StatusRequestEntityTooLarge:
 		h.tooLarge.Add(1)
+		w.Header()["Connection"] = closeConn
+	case http.StatusRequestTimeout:
+		h.badRequests.Add(1)
+		w.Header()["Connection"] = closeConn
 	default:
 		h.badRequests.Add(1)
 	}
 	h.log.Debug("webhook: request refused", "status", status, "method", r.Method, "remote", r.RemoteAddr, "err", err)
 	writeStatus(w, status)
+	if w.Header().Get("Connection") == "close" {
+		// The server would otherwise wait for the rest of the body
+		// (up to 256 KiB, until its ReadTimeout) before closing: a
+		// deadline already past makes it give up at once, once the
+		// answer is written.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Unix(1, 0))
+	}
 }
 
 // errFull is why a notification found no room within the bound.

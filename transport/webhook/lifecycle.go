@@ -3,7 +3,9 @@ package webhook
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ringwatch/ringwatch/subscription"
@@ -12,10 +14,16 @@ import (
 
 // run maintains the subscription until ctx is cancelled (Close): it renews
 // on reminders and before expiry, reads the subscription back every check
-// interval, and re-creates it when it was blacklisted or lost. It is the
-// Transport's only goroutine.
+// interval, and re-creates it when it was blacklisted or lost. It owns the
+// Transport's other goroutine, reportRefusals, and waits for it.
 func (t *Transport) run(ctx context.Context, req subscription.CreateRequest, lastGood time.Time) {
 	defer close(t.done)
+	reporter := make(chan struct{})
+	go func() {
+		defer close(reporter)
+		t.reportRefusals(ctx)
+	}()
+	defer func() { <-reporter }()
 	now := t.clock.Now()
 	nextCheck := now.Add(t.o.checkInterval)
 	var renewRetry time.Time // when a failed renewal is retried; zero: none
@@ -188,4 +196,67 @@ func (t *Transport) lastDeliveryTime() time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n)
+}
+
+// refusalBurst counts the refusals not yet reported.
+type refusalBurst struct {
+	mu          sync.Mutex
+	n           int
+	first, last time.Time
+}
+
+func (b *refusalBurst) note(at time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.n == 0 {
+		b.first = at
+	}
+	b.n++
+	b.last = at
+}
+
+// take returns and resets the burst.
+func (b *refusalBurst) take() (n int, first, last time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, first, last = b.n, b.first, b.last
+	b.n = 0
+	return n, first, last
+}
+
+// reportRefusals reports a Gap for each burst of refused notifications,
+// once no refusal has come for the refusal delay (or ten times the delay
+// after the burst began), until ctx is done.
+func (t *Transport) reportRefusals(ctx context.Context) {
+	quiet := t.o.refusalDelay
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.refused:
+		}
+		cutoff := t.clock.Now().Add(10 * quiet)
+	burst:
+		for {
+			wait := min(quiet, max(cutoff.Sub(t.clock.Now()), 0))
+			tm := t.clock.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				tm.Stop()
+				return
+			case <-t.refused:
+				tm.Stop()
+			case <-tm.C():
+				break burst
+			}
+		}
+		n, first, last := t.refusals.take()
+		if n == 0 {
+			continue
+		}
+		t.refusalGaps.Add(1)
+		t.o.log.Warn("webhook: notifications refused with 503; reporting a gap", "refused", n)
+		t.sink.State(transport.State{Kind: transport.Gap, At: t.clock.Now(), Since: first, Until: last,
+			SubscriptionID: t.SubscriptionID(), Reason: fmt.Sprintf("%s: %d", ReasonRefused, n)})
+	}
 }

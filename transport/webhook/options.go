@@ -14,7 +14,14 @@ const (
 	// subscription created without expiresIn (about 7 days); the default
 	// renewal reminder is derived from it.
 	DefaultLifetime = 604800 * time.Second
+	// DefaultRefusalGapDelay is how long refusals (503) must stop before
+	// the Transport reports the Gap that covers them.
+	DefaultRefusalGapDelay = time.Second
 )
+
+// ReasonRefused begins the Reason of a Gap the Transport reports for
+// notifications its Handler refused (503); the number refused follows.
+const ReasonRefused = "notifications refused"
 
 // Option configures a Transport.
 type Option interface{ apply(*options) }
@@ -33,6 +40,7 @@ type options struct {
 	openAttempts           int
 	keep                   bool
 	adoptID, fixedToken    string
+	refusalDelay           time.Duration
 	handlerOpts            []HandlerOption
 	log                    *slog.Logger
 	clock                  clock
@@ -44,6 +52,7 @@ func defaultOptions() options {
 		minBackoff:    time.Second,
 		maxBackoff:    5 * time.Minute,
 		openAttempts:  5,
+		refusalDelay:  DefaultRefusalGapDelay,
 		log:           slog.New(slog.DiscardHandler),
 		clock:         realClock{},
 	}
@@ -121,6 +130,18 @@ func WithSubscription(id, verificationToken string) Option {
 // behind one address). Use a long random value.
 func WithVerificationToken(token string) Option {
 	return optionFunc(func(o *options) { o.fixedToken = token })
+}
+
+// WithRefusalGapDelay sets how long refusals (503) must stop before the
+// Transport reports the Gap that covers them (default
+// DefaultRefusalGapDelay); a burst that goes on is reported after ten
+// times d. A delay that is not positive is ignored.
+func WithRefusalGapDelay(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		if d > 0 {
+			o.refusalDelay = d
+		}
+	})
 }
 
 // WithHandlerOptions configures the Transport's Handler (bounds, body

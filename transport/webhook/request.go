@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 
 	"github.com/ringwatch/ringwatch/notify"
 )
@@ -31,15 +33,19 @@ const (
 )
 
 // VerifyRequest checks one webhook request from RingCentral and returns its
-// body, the notification envelope. It accepts only POST (ErrMethod), reads
-// at most MaxBodySize bytes (ErrTooLarge), recognises the validation
-// handshake, a Validation-Token header with an empty body (ErrHandshake),
+// body, the notification envelope. It accepts only POST (ErrMethod),
 // compares the token in constant time (ErrInvalidToken; an empty
-// verificationToken accepts nothing), and checks that the body is a JSON
-// object (ErrInvalidBody). The token is read from Verification-Token, or
-// from Validation-Token when the former is absent.
+// verificationToken accepts nothing) before reading any of the body,
+// recognises the validation handshake, a Validation-Token header with an
+// empty body (ErrHandshake), reads at most MaxBodySize bytes (ErrTooLarge),
+// and checks that the body is a JSON object (ErrInvalidBody). The token is
+// read from Verification-Token, or from Validation-Token when the former
+// is absent. A read that times out (a deadline on the connection) is
+// ErrBodyTimeout.
 //
-// VerifyRequest consumes r.Body. Answer a refused request with
+// VerifyRequest consumes r.Body. It does not bound the time the body takes
+// to arrive: set a deadline (http.ResponseController.SetReadDeadline, or
+// the server's ReadTimeout), or use Handler, which does. Answer a refused request with
 // StatusOf(err), and a handshake with WriteHandshake.
 func VerifyRequest(r *http.Request, verificationToken string) ([]byte, error) {
 	return verify(r, []byte(verificationToken), MaxBodySize)
@@ -98,10 +104,26 @@ func writeStatus(w http.ResponseWriter, status int) {
 	w.WriteHeader(status)
 }
 
-// verify implements VerifyRequest for a token and a body limit.
+// verify implements VerifyRequest for a token and a body limit. It looks
+// at the headers before the body: a request without the right token costs
+// no more than its headers (when it claims to be a handshake, at most 65
+// bytes of its body are read, to tell), and a body is read only once the sender has proved
+// it knows the token, into a buffer that grows as bytes arrive.
 func verify(r *http.Request, token []byte, limit int64) ([]byte, error) {
 	if r.Method != http.MethodPost {
 		return nil, ErrMethod
+	}
+	if !tokenOK(r.Header, token) {
+		if r.Header.Get(headerValidation) != "" {
+			empty, err := bodyEmpty(r)
+			if err != nil {
+				return nil, err
+			}
+			if empty {
+				return nil, ErrHandshake
+			}
+		}
+		return nil, ErrInvalidToken
 	}
 	body, err := readBody(r, limit)
 	if err != nil {
@@ -110,17 +132,42 @@ func verify(r *http.Request, token []byte, limit int64) ([]byte, error) {
 	if isHandshake(r, body) {
 		return nil, ErrHandshake
 	}
-	if !tokenOK(r.Header, token) {
-		return nil, ErrInvalidToken
-	}
 	if !isJSONObject(body) {
 		return nil, ErrInvalidBody
 	}
 	return body, nil
 }
 
+// maxHandshakeBody is how much of an unverified body is read to tell a
+// handshake: RingCentral's has none, but blank space is tolerated.
+const maxHandshakeBody = 64
+
+// bodyEmpty tells whether the request has no body but blank space, from
+// its headers, or by reading at most maxHandshakeBody+1 bytes.
+func bodyEmpty(r *http.Request) (bool, error) {
+	switch {
+	case r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0:
+		return true, nil
+	case r.ContentLength > maxHandshakeBody:
+		return false, nil
+	}
+	var b [maxHandshakeBody + 1]byte
+	n, err := io.ReadFull(r.Body, b[:])
+	switch {
+	case n > maxHandshakeBody:
+		return false, nil
+	case err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF):
+		return false, readError(err)
+	}
+	return len(bytes.TrimSpace(b[:n])) == 0, nil
+}
+
+// firstAlloc bounds the buffer allocated before the body's bytes arrive.
+const firstAlloc = 4 << 10
+
 // readBody reads at most limit bytes of the body into a buffer of its own
-// (the caller hands it on), sized from Content-Length when there is one.
+// (the caller hands it on). The buffer starts at no more than firstAlloc
+// bytes, whatever Content-Length says, and grows as the bytes arrive.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
@@ -128,27 +175,31 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, ErrTooLarge
 	}
-	if r.ContentLength >= 0 {
-		buf := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(r.Body, buf); err != nil {
-			return nil, readError(err)
-		}
-		return buf, nil
+	size := int64(firstAlloc)
+	if r.ContentLength >= 0 && r.ContentLength < size {
+		size = r.ContentLength + 1 // room for the EOF check
 	}
-	buf, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1)); err != nil {
 		return nil, readError(err)
 	}
-	if int64(len(buf)) > limit {
+	if int64(buf.Len()) > limit {
 		return nil, ErrTooLarge
 	}
-	return buf, nil
+	if r.ContentLength >= 0 && int64(buf.Len()) != r.ContentLength {
+		return nil, fmt.Errorf("%w: read: %d bytes of %d", ErrInvalidBody, buf.Len(), r.ContentLength)
+	}
+	return buf.Bytes(), nil
 }
 
 func readError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return ErrTooLarge
+	}
+	var ne net.Error
+	if errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return ErrBodyTimeout
 	}
 	return fmt.Errorf("%w: read: %v", ErrInvalidBody, err)
 }

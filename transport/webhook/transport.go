@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ringwatch/ringwatch/internal/backoff"
+	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/transport"
 )
@@ -48,6 +49,14 @@ var (
 // it, deletes it and creates a new one with a new token, reporting
 // Resubscribed and a Gap covering the time since the subscription was last
 // known good.
+//
+// A notification the Handler refuses (503: the consumer is too slow, or
+// call tracking's queue is full during a resync) is a possible loss, since
+// RingCentral does not promise to deliver it again: the Transport reports
+// a Gap for it. Refusals are coalesced: the Gap comes once they have
+// stopped for WithRefusalGapDelay (or after ten times that during a long
+// burst) and covers them all, so a burst gives one Gap, and with call
+// tracking one resync.
 type Transport struct {
 	api     API
 	address string
@@ -74,7 +83,12 @@ type Transport struct {
 	// lastDelivery is when the last notification arrived (UnixNano).
 	lastDelivery atomic.Int64
 
-	renewals, renewFailures, checks, resubscriptions atomic.Uint64
+	// refused is signalled when a notification is refused (503); the
+	// refusals not yet reported as a Gap are counted in refusals.
+	refused  chan struct{}
+	refusals refusalBurst
+
+	renewals, renewFailures, checks, resubscriptions, refusalGaps atomic.Uint64
 }
 
 const (
@@ -99,6 +113,7 @@ func New(api API, address string, opts ...Option) *Transport {
 		o:        o,
 		clock:    o.clock,
 		renewNow: make(chan struct{}, 1),
+		refused:  make(chan struct{}, 1),
 	}
 	t.h = NewHandler(o.fixedToken, o.handlerOpts...)
 	t.h.now = t.clock.Now
@@ -140,6 +155,9 @@ type Stats struct {
 	// Resubscriptions counts subscriptions created anew after
 	// blacklisting or loss.
 	Resubscriptions uint64
+	// RefusalGaps counts the Gaps reported for refused notifications
+	// (one per burst of refusals).
+	RefusalGaps uint64
 	// Handler holds the Handler's counters.
 	Handler HandlerStats
 }
@@ -151,6 +169,7 @@ func (t *Transport) Stats() Stats {
 		RenewFailures:   t.renewFailures.Load(),
 		Checks:          t.checks.Load(),
 		Resubscriptions: t.resubscriptions.Load(),
+		RefusalGaps:     t.refusalGaps.Load(),
 		Handler:         t.h.Stats(),
 	}
 }
@@ -344,7 +363,17 @@ func (t *Transport) deliver(ctx context.Context, m transport.Message) error {
 		default:
 		}
 	}
-	return sink.Deliver(ctx, m)
+	err := sink.Deliver(ctx, m)
+	if err != nil && !errors.Is(err, notify.ErrClosed) {
+		// The Handler answers 503: the notification is lost unless
+		// RingCentral delivers it again, which it does not promise.
+		t.refusals.note(t.clock.Now())
+		select {
+		case t.refused <- struct{}{}:
+		default:
+		}
+	}
+	return err
 }
 
 func isReminder(data []byte) bool {
