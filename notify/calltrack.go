@@ -31,8 +31,11 @@ import (
 // the resync's changes, *Resynced (or *ResyncFailed), then the
 // notifications that came during the resync, each applied to the
 // reconciled model (those older than the REST state are dropped as stale,
-// see telephony.Tracker). A notification that finds the queue full is
-// refused (Deliver returns an error; a webhook answers 503). A *Gap that
+// see telephony.Tracker). A notification that finds the queue full waits,
+// under the Block policy, for the resync to finish, as it would for room in
+// a full buffer; the wait is bounded by the delivery's context, so a webhook
+// answers 503 within its bound (and its Transport then reports a *Gap).
+// Under DropOldest it is refused at once. A *Gap that
 // arrives during a resync is held like the rest, and one more resync
 // follows the current one, however many gaps came.
 //
@@ -138,7 +141,7 @@ func (c *callStage) process(ctx context.Context, ev Event, emit func(Event) erro
 func (c *callStage) enqueue(ev Event) error {
 	notification := false
 	switch ev.(type) {
-	case *PresenceEvent, *TelephonyEvent, *RenewalReminder, *Unknown:
+	case *PresenceEvent, *TelephonyEvent, *DNDEvent, *QueuePresenceEvent, *RenewalReminder, *Unknown:
 		notification = true
 	}
 	switch {

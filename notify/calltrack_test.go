@@ -96,7 +96,9 @@ type fakeREST struct {
 	// fail makes the next fail reads fail.
 	fail int
 	// block makes reads wait for ctx to end.
-	block    bool
+	block bool
+	// gate, when set, makes reads wait until it is closed.
+	gate     chan struct{}
 	reads    []string
 	accounts int
 }
@@ -110,7 +112,7 @@ func newFakeREST() *fakeREST {
 func (f *fakeREST) enter(ctx context.Context, what string) error {
 	f.mu.Lock()
 	f.reads = append(f.reads, what)
-	block := f.block
+	block, gate := f.block, f.gate
 	fail := f.fail > 0
 	if fail {
 		f.fail--
@@ -119,6 +121,13 @@ func (f *fakeREST) enter(ctx context.Context, what string) error {
 	if block {
 		<-ctx.Done()
 		return ctx.Err()
+	}
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	if fail {
 		return errUnavailable

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -38,20 +39,44 @@ func (k sink) Deliver(ctx context.Context, m transport.Message) error {
 		return nil
 	}
 	h := ev.EventHeader()
+	for {
+		held, err := s.deliver(ctx, ev, h)
+		if held == nil {
+			return err
+		}
+		// Call tracking is resynchronising and holds as many events as it
+		// may. Under the Block policy that is backpressure like a full
+		// buffer: wait, outside the intake lock so that the resync can
+		// finish, until it has, then try again. A bounded ctx (a webhook's)
+		// ends the wait, and the transport reports the refusal.
+		select {
+		case <-held:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", err, ctx.Err())
+		case <-s.st.end:
+			return ErrClosed
+		}
+	}
+}
 
+// deliver is one attempt of Deliver under the intake lock. When the event
+// is refused because a resync holds a full queue and the Block policy
+// applies, held is a channel that is closed once the stage's background
+// work is done.
+func (s *Subscription) deliver(ctx context.Context, ev Event, h *Header) (held <-chan struct{}, err error) {
 	// Every wait is bounded by ctx, this one too: a webhook answers 503
 	// within its bound rather than wait behind a slow consumer.
 	if err := s.lockIntake(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	defer s.unlockIntake()
 	if s.ended() {
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	if s.dedup.contains(h.UUID) {
 		s.duplicates.Add(1)
 		s.log.Debug("notify: dropped a repeated notification", "uuid", h.UUID, "event", h.Event)
-		return nil
+		return nil, nil
 	}
 	if h.SubscriptionID != "" {
 		s.subID = h.SubscriptionID
@@ -67,8 +92,20 @@ func (k sink) Deliver(ctx context.Context, m transport.Message) error {
 		s.dedup.add(h.UUID)
 	}
 	s.curEv = nil
-	return err
+	if errors.Is(err, errResyncBacklog) && s.st.policy == Block {
+		s.mu.Lock()
+		idle := s.bgIdle
+		s.mu.Unlock()
+		if idle == nil { // the resync has just finished: try again at once
+			idle = closedChan
+		}
+		return idle, err
+	}
+	return nil, err
 }
+
+// closedChan is a channel that is always ready.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // State turns a connection-state change into its event and buffers it.
 // Under the Block policy it waits for room until the subscription ends.
