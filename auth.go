@@ -89,8 +89,13 @@ type jwtSource struct {
 	ctx   context.Context
 	grant *clientcredentials.Config // the JWT bearer grant
 	oauth *oauth2.Config            // the refresh_token grant
-	san   sanitizer
 	now   func() time.Time
+
+	// san lists the secret values that must not appear in an error: the
+	// client secret, the JWT and the newest tokens. It has its own mutex
+	// so that Secrets does not wait for a token request.
+	sanMu sync.Mutex
+	san   []string
 
 	mu       sync.Mutex
 	refresh  string    // the last refresh token
@@ -115,7 +120,7 @@ func newJWTSource(ctx context.Context, c Config) *jwtSource {
 			ClientSecret: c.ClientSecret,
 			Endpoint:     oauth2.Endpoint{TokenURL: tokenURL, AuthStyle: oauth2.AuthStyleInHeader},
 		},
-		san: sanitizer{c.ClientSecret, c.JWT},
+		san: []string{c.ClientSecret, c.JWT},
 		now: time.Now,
 	}
 }
@@ -154,8 +159,17 @@ func (s *jwtSource) keep(tok *oauth2.Token) *oauth2.Token {
 		s.rtExpiry = s.now().Add(time.Duration(secs) * time.Second)
 	}
 	// The error sanitiser must also know the newest token values.
+	s.sanMu.Lock()
 	s.san = append(s.san[:2:2], tok.AccessToken, tok.RefreshToken)
+	s.sanMu.Unlock()
 	return tok
+}
+
+// secrets returns the values that must not appear in an error or a log.
+func (s *jwtSource) secrets() []string {
+	s.sanMu.Lock()
+	defer s.sanMu.Unlock()
+	return append([]string(nil), s.san...)
 }
 
 // refused reports whether the token endpoint refused the refresh token

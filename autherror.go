@@ -9,13 +9,15 @@ import (
 
 	"golang.org/x/oauth2"
 
+	scrub "github.com/ringwatch/ringwatch/internal/redact"
 	"github.com/ringwatch/ringwatch/internal/rest"
 )
 
 // AuthError is a failed token request: the token endpoint's answer, or why
 // there was none (Err). It never holds the client secret, the JWT or a
 // token: the endpoint's body is not kept, and any of those values found
-// in the texts it does keep are replaced with "[redacted]".
+// in the texts it does keep, and anything shaped like a credential (a
+// bearer token, a JWT), are replaced with "[redacted]".
 type AuthError struct {
 	// Grant is "jwt-bearer" or "refresh_token".
 	Grant string
@@ -81,42 +83,34 @@ func (e *AuthError) Temporary() bool {
 // maxDescription bounds the description kept from an answer.
 const maxDescription = 512
 
-// authError turns an error of x/oauth2 into an *AuthError without secrets.
+// authError turns an error of x/oauth2 into an *AuthError without secrets:
+// the known ones (client secret, JWT, tokens) and anything shaped like a
+// credential are removed from every text before it is clipped, so that a
+// secret the endpoint echoes cannot survive by being cut in two.
 func (s *jwtSource) authError(grant string, err error) *AuthError {
+	secrets := s.secrets()
 	ae := &AuthError{Grant: grant}
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		ae.Err = sanitized{msg: s.san.clean(err.Error()), err: err}
+		ae.Err = sanitized{msg: scrub.String(err.Error(), secrets...), err: err}
 		return ae
 	}
 	ae.ErrorCode, ae.Description = re.ErrorCode, re.ErrorDescription
 	if re.Response != nil {
 		// RingCentral's body adds its own code next to the OAuth one.
-		pe := rest.ParseError(re.Response.StatusCode, re.Response.Header, re.Body, s.now())
+		pe := rest.ParseError(re.Response.StatusCode, re.Response.Header, re.Body, s.now(), secrets...)
 		ae.StatusCode, ae.RetryAfter = pe.StatusCode, pe.RetryAfter
-		if pe.Code != re.ErrorCode { // not only the OAuth error
+		if pe.Code != scrub.Clip(re.ErrorCode, 128, secrets...) { // not only the OAuth error
 			ae.Code = pe.Code
 		}
 		if ae.Description == "" {
 			ae.Description = pe.Message
 		}
 	}
-	ae.ErrorCode = s.san.clean(rest.Clip(ae.ErrorCode, 64))
-	ae.Code = s.san.clean(rest.Clip(ae.Code, 64))
-	ae.Description = s.san.clean(rest.Clip(ae.Description, maxDescription))
+	ae.ErrorCode = scrub.Clip(ae.ErrorCode, 64, secrets...)
+	ae.Code = scrub.Clip(ae.Code, 64, secrets...)
+	ae.Description = scrub.Clip(ae.Description, maxDescription, secrets...)
 	return ae
-}
-
-// sanitizer lists the secret values that must not appear in an error.
-type sanitizer []string
-
-func (z sanitizer) clean(s string) string {
-	for _, v := range z {
-		if len(v) >= 4 && strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, redacted)
-		}
-	}
-	return s
 }
 
 // sanitized is an error whose text has been cleaned of secrets; it still

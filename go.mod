@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/coder/websocket v1.8.15
 	github.com/google/go-cmp v0.7.0
+	github.com/jarcoal/httpmock v1.4.2
 	github.com/pubnub/go/v7 v7.4.0
 	golang.org/x/oauth2 v0.38.0
 )

@@ -127,6 +127,22 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(again)
 }
 
+// Secrets returns the secrets that the requests of t may carry or that
+// their answers may echo (the client secret, the JWT, the current tokens),
+// so that the REST clients remove them from error texts (scrub.Holder).
+func (t *authTransport) Secrets() []string {
+	var out []string
+	if js, ok := t.src.fetch.(*jwtSource); ok {
+		out = js.secrets()
+	}
+	t.src.mu.Lock()
+	if t.src.last != "" {
+		out = append(out, t.src.last)
+	}
+	t.src.mu.Unlock()
+	return out
+}
+
 // authorised is a shallow copy of req with the Authorization header of tok
 // (a RoundTripper must not modify its request).
 func authorised(req *http.Request, tok *oauth2.Token) *http.Request {

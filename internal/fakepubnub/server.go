@@ -29,13 +29,17 @@ const firstTimetoken int64 = 17000000000000000
 // keep bounds the messages kept per channel for catch-up polls.
 const keep = 1000
 
-// Request is one request the server received.
+// Request is one request the server received. Requests are logged in the
+// order they arrived, each when it arrives: a held long-poll is in the log
+// before it is answered, and a cancelled poll of an old client cannot be
+// logged after the first poll of its successor.
 type Request struct {
 	// Path is the URL path, e.g. /v2/subscribe/{sub_key}/{channels}/0.
 	Path string
 	// Query is the parsed query string.
 	Query url.Values
-	// Status is the status the server answered with.
+	// Status is the status the server answered with, or 0 while the
+	// request is still being served (a held long-poll).
 	Status int
 }
 
@@ -140,11 +144,16 @@ func (s *Server) wakeLocked() {
 	s.wake = make(chan struct{})
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. It logs the request on arrival and
+// fills in its status once answered.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	i := len(s.log)
+	s.log = append(s.log, Request{Path: r.URL.Path, Query: r.URL.Query()})
+	s.mu.Unlock()
 	status := s.serve(w, r)
 	s.mu.Lock()
-	s.log = append(s.log, Request{Path: r.URL.Path, Query: r.URL.Query(), Status: status})
+	s.log[i].Status = status
 	s.mu.Unlock()
 }
 

@@ -1,6 +1,7 @@
 package fakepubnub_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -103,19 +104,12 @@ func TestHeldPollReleasedByPublishAndFailure(t *testing.T) {
 		return c
 	}
 	waitHeld := func(n int) {
-		deadline := time.Now().Add(5 * time.Second)
-		for time.Now().Before(deadline) {
-			// The log records a request when it is answered, so wait a
-			// moment for the poll to be in flight.
-			time.Sleep(20 * time.Millisecond)
-			if len(f.Requests()) == n {
-				return
-			}
-		}
-		t.Fatalf("requests = %d, want %d", len(f.Requests()), n)
+		// The log records a request when it arrives: the held poll is
+		// the n-th, not answered yet.
+		waitLogged(t, f, n)
 	}
 	c := do(poll)
-	waitHeld(0)
+	waitHeld(1)
 	tt := f.Publish("ch", "x")
 	if r := <-c; r.st != 200 || len(r.e.M) != 1 {
 		t.Fatalf("released poll = %+v", r)
@@ -125,7 +119,7 @@ func TestHeldPollReleasedByPublishAndFailure(t *testing.T) {
 		t.Fatalf("failed poll = %d", st)
 	}
 	c = do(fmt.Sprintf("%s/v2/subscribe/k/ch/0?tt=%d", hs.URL, tt))
-	waitHeld(2)
+	waitHeld(3)
 	f.Close()
 	if r := <-c; r.st != 503 {
 		t.Fatalf("poll after Close = %d", r.st)
@@ -158,5 +152,57 @@ func TestLeaveAndTime(t *testing.T) {
 	}
 	if n := len(f.Requests()); n != 3 {
 		t.Errorf("requests = %d", n)
+	}
+}
+
+// waitLogged waits until the log holds n requests, the last one still
+// unanswered (Status 0).
+func waitLogged(t *testing.T, f *fakepubnub.Server, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if rs := f.Requests(); len(rs) == n && rs[n-1].Status == 0 {
+			return
+		}
+	}
+	t.Fatalf("requests = %+v, want %d, the last in flight", f.Requests(), n)
+}
+
+// TestRequestsLoggedOnArrival: a long-poll is logged when it arrives, so
+// a poll cancelled after a later request was answered still comes first
+// in the log (the order transport/pubnub's renewal test relies on).
+func TestRequestsLoggedOnArrival(t *testing.T) {
+	f, hs := newServer(t)
+	f.SetHoldMax(time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, hs.URL+"/v2/subscribe/old-key/ch/0?tt=17000000000000000", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	waitLogged(t, f, 1)
+	if st, _ := get(t, hs.URL+"/v2/subscribe/new-key/ch/0?tt=0"); st != 200 {
+		t.Fatalf("handshake = %d", st)
+	}
+	cancel()
+	<-gone
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if rs := f.Requests(); len(rs) == 2 && rs[0].Status != 0 {
+			break
+		}
+	}
+	var got []string
+	for _, r := range f.Requests() {
+		got = append(got, fmt.Sprintf("%s %d", r.Path, r.Status))
+	}
+	want := []string{"/v2/subscribe/old-key/ch/0 499", "/v2/subscribe/new-key/ch/0 200"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }

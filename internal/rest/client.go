@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/ringwatch/ringwatch/internal/redact"
 )
 
 // Body size limits: a success body is decoded whole (an account presence
@@ -86,9 +88,9 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		u += "?" + query.Encode()
 	}
 	for attempt := 1; ; attempt++ {
-		status, h, data, err := c.send(ctx, method, u, body)
+		status, h, data, secrets, err := c.send(ctx, method, u, body)
 		if err != nil {
-			return fmt.Errorf("ringcentral: %s %s: %w", method, path, err)
+			return fmt.Errorf("ringcentral: %s %s: %w", method, path, redact.Error(err, secrets...))
 		}
 		if rl := ParseRateLimit(h); rl != nil {
 			c.rl.Store(rl)
@@ -106,7 +108,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			return nil
 		}
 		now := c.o.Now()
-		apiErr := ParseError(status, h, data, now)
+		apiErr := ParseError(status, h, data, now, secrets...)
 		apiErr.Method, apiErr.Path = method, path
 		wait, retry := c.retryWait(status, h, attempt, now)
 		if !retry {
@@ -145,15 +147,16 @@ func (c *Client) retryWait(status int, h http.Header, attempt int, now time.Time
 }
 
 // send makes one attempt. The body is re-read from the byte slice on every
-// attempt, so retries resend it whole.
-func (c *Client) send(ctx context.Context, method, u string, body []byte) (int, http.Header, []byte, error) {
+// attempt, so retries resend it whole. secrets are those the request may
+// have carried (redact.Of), for cleaning what the answer echoes.
+func (c *Client) send(ctx context.Context, method, u string, body []byte) (status int, h http.Header, data []byte, secrets []string, err error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, nil, err
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", UserAgent)
@@ -162,23 +165,24 @@ func (c *Client) send(ctx context.Context, method, u string, body []byte) (int, 
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, redact.Of(c.hc, nil), err
 	}
 	defer resp.Body.Close()
 	limit := int64(maxBody)
 	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		limit = maxErrorBody
+		secrets = redact.Of(c.hc, resp)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("reading response: %w", err)
+		return 0, nil, nil, secrets, fmt.Errorf("reading response: %w", err)
 	}
 	if int64(len(data)) > limit && limit == maxErrorBody {
 		data = data[:limit] // an error body is only looked at, never required whole
 	}
 	// Let the connection be reused when only a little is left.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-	return resp.StatusCode, resp.Header, data, nil
+	return resp.StatusCode, resp.Header, data, secrets, nil
 }
 
 // retryAbandonedError is the answer that was going to be retried, and why

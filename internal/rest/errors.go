@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ringwatch/ringwatch/internal/jsonx"
+	"github.com/ringwatch/ringwatch/internal/redact"
 )
 
 // Sentinel errors for errors.Is. The public packages re-export them.
@@ -26,7 +27,8 @@ var (
 // APIError is an error answer from the RingCentral API. Both of
 // RingCentral's error bodies, the errors[] list and the top-level
 // errorCode/message, fill it, and so does the OAuth error/error_description
-// form.
+// form. Every text in it that comes from the server has been cleaned of
+// secrets (see ParseError).
 type APIError struct {
 	// StatusCode is the HTTP status.
 	StatusCode int
@@ -134,11 +136,20 @@ func retryable(status int) bool {
 // misbehaving server cannot make error strings huge.
 const maxMessage = 512
 
+// maxCode bounds the other texts of an error body (codes, parameter
+// names and values).
+const maxCode = 128
+
 // ParseError builds the APIError of an answer: the status, the error body
 // in any of RingCentral's forms (a body that is not JSON is ignored), the
 // Retry-After wait (relative to now) and the rate-limit headers. Method and
 // Path are left for the caller.
-func ParseError(status int, h http.Header, body []byte, now time.Time) *APIError {
+//
+// A server may echo what it was sent, so every text taken from the body is
+// cleaned by redact.String of secrets (the values the request may have
+// carried: see redact.Of) and of anything shaped like a credential, and
+// only then clipped.
+func ParseError(status int, h http.Header, body []byte, now time.Time, secrets ...string) *APIError {
 	e := &APIError{StatusCode: status, RateLimit: ParseRateLimit(h)}
 	e.RetryAfter, _ = ParseRetryAfter(h.Get("Retry-After"), now)
 	var w struct {
@@ -152,6 +163,15 @@ func ParseError(status int, h http.Header, body []byte, now time.Time) *APIError
 	if json.Unmarshal(body, &w) != nil {
 		return e
 	}
+	clean := func(v string, n int) string { return redact.Clip(v, n, secrets...) }
+	for i := range w.Errors {
+		d := &w.Errors[i]
+		d.Code, d.Message = clean(d.Code, maxCode), clean(d.Message, maxMessage)
+		d.ParameterName, d.ParameterValue = clean(d.ParameterName, maxCode), clean(d.ParameterValue, maxCode)
+	}
+	w.ErrorCode, w.Message = jsonx.String(clean(string(w.ErrorCode), maxCode)), jsonx.String(clean(string(w.Message), maxMessage))
+	w.ParameterName, w.Error = jsonx.String(clean(string(w.ParameterName), maxCode)), jsonx.String(clean(string(w.Error), maxCode))
+	w.ErrorDescription = jsonx.String(clean(string(w.ErrorDescription), maxMessage))
 	e.Errors = w.Errors
 	switch {
 	case w.ErrorCode != "" || w.Message != "":
@@ -168,13 +188,13 @@ func ParseError(status int, h http.Header, body []byte, now time.Time) *APIError
 	if e.Parameter == "" && len(w.Errors) > 0 {
 		e.Parameter = w.Errors[0].ParameterName
 	}
-	e.Message = Clip(e.Message, maxMessage)
 	return e
 }
 
 // Clip cuts s to at most n bytes on a rune boundary, marking the cut with
 // an ellipsis, so that a misbehaving server cannot make error strings
-// huge.
+// huge. It removes no secret: for text from a server, use redact.Clip,
+// which cleans before it cuts.
 func Clip(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -184,3 +204,8 @@ func Clip(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// Secrets returns the secrets that a request sent through hc may have
+// carried and that its answer resp may echo, for ParseError (see
+// redact.Of). Both arguments may be nil.
+func Secrets(hc *http.Client, resp *http.Response) []string { return redact.Of(hc, resp) }

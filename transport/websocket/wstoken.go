@@ -46,7 +46,7 @@ func (t *Transport) fetchToken(ctx context.Context) (*wsToken, error) {
 		return nil, fmt.Errorf("websocket: POST %s: read answer: %w", wsTokenPath, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		ae := rest.ParseError(resp.StatusCode, resp.Header, body, time.Now())
+		ae := rest.ParseError(resp.StatusCode, resp.Header, body, time.Now(), rest.Secrets(t.hc, resp)...)
 		ae.Method, ae.Path = http.MethodPost, wsTokenPath
 		return nil, ae
 	}
