@@ -173,8 +173,8 @@ func TestDecodeFixtures(t *testing.T) {
 			},
 			Body: presence.Event{
 				QueueMembers: []presence.QueueMember{
-					{MemberID: "411753183004", AcceptCurrentQueueCalls: true},
-					{MemberID: "411753646416541", AcceptCurrentQueueCalls: false},
+					{Member: presence.Member{ID: "411753183004"}, AcceptCurrentQueueCalls: true},
+					{Member: presence.Member{ID: "411753646416541"}, AcceptCurrentQueueCalls: false},
 				},
 			},
 		},
