@@ -190,6 +190,13 @@ func (r *Reader) pathString() string {
 	return b.String()
 }
 
+// Kind names the next value ("object", "string", "end of input", …) for
+// an error message.
+func (r *Reader) Kind() string {
+	r.peek()
+	return r.what()
+}
+
 // what names the next token for an error message.
 func (r *Reader) what() string {
 	if r.pos >= len(r.buf) {
