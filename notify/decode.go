@@ -135,7 +135,9 @@ func Decode(data []byte) (Event, error) {
 	}
 	skipped := addSkipped(nil, r.Skipped(), "")
 	e := &env
+	bodyPath := "body"
 	if e.body == nil && e.apns != nil && e.apns.body != nil {
+		bodyPath = "pn_apns.body"
 		inner := e.apns
 		// The wrapper repeats uuid, subscriptionId and ownerId at top level;
 		// prefer the inner copy and fall back to the outer one.
@@ -167,26 +169,26 @@ func Decode(data []byte) (Event, error) {
 	case kind.IsPresence():
 		ev := &PresenceEvent{Header: h}
 		if e.body == nil {
-			return nil, &DecodeError{Event: h.Event, Part: "presence body", Path: "body", Offset: -1, Err: errNoBody}
+			return nil, &DecodeError{Event: h.Event, Part: "presence body", Path: bodyPath, Offset: -1, Err: errNoBody}
 		}
 		br := bodyReader(e, str)
 		ev.Body.DecodeFrom(&br)
 		if err := br.End(); err != nil {
-			return nil, newDecodeError(h.Event, "presence body", err, e.bodyAt, "body")
+			return nil, newDecodeError(h.Event, "presence body", err, e.bodyAt, bodyPath)
 		}
-		ev.Skipped = addSkipped(ev.Skipped, br.Skipped(), "body")
+		ev.Skipped = addSkipped(ev.Skipped, br.Skipped(), bodyPath)
 		return ev, nil
 	case kind.IsTelephony():
 		ev := &TelephonyEvent{Header: h}
 		if e.body == nil {
-			return nil, &DecodeError{Event: h.Event, Part: "telephony body", Path: "body", Offset: -1, Err: errNoBody}
+			return nil, &DecodeError{Event: h.Event, Part: "telephony body", Path: bodyPath, Offset: -1, Err: errNoBody}
 		}
 		br := bodyReader(e, str)
 		ev.Body.DecodeFrom(&br)
 		if err := br.End(); err != nil {
-			return nil, newDecodeError(h.Event, "telephony body", err, e.bodyAt, "body")
+			return nil, newDecodeError(h.Event, "telephony body", err, e.bodyAt, bodyPath)
 		}
-		ev.Skipped = addSkipped(ev.Skipped, br.Skipped(), "body")
+		ev.Skipped = addSkipped(ev.Skipped, br.Skipped(), bodyPath)
 		return ev, nil
 	case kind == subscription.KindRenewalReminder:
 		ev := &RenewalReminder{Header: h}
@@ -200,9 +202,9 @@ func Decode(data []byte) (Event, error) {
 				}
 			}
 			if err := br.End(); err != nil {
-				return nil, newDecodeError(h.Event, "reminder body", err, e.bodyAt, "body")
+				return nil, newDecodeError(h.Event, "reminder body", err, e.bodyAt, bodyPath)
 			}
-			ev.Skipped = addSkipped(ev.Skipped, br.Skipped(), "body")
+			ev.Skipped = addSkipped(ev.Skipped, br.Skipped(), bodyPath)
 		}
 		return ev, nil
 	}
