@@ -20,7 +20,7 @@ func TestReaderSkipsWrongShapes(t *testing.T) {
 	for ok := r.Object(); ok; ok = r.More() {
 		switch string(r.Key()) {
 		case "s":
-			r.String()
+			_ = r.String()
 		case "i":
 			r.Int64()
 		case "b":
@@ -87,7 +87,7 @@ func TestReaderSkippedBounded(t *testing.T) {
 	in := "[" + strings.Repeat(`{},`, 2*MaxSkipped) + "{}]"
 	r := NewReader([]byte(in))
 	for ok := r.Array(); ok; ok = r.More() {
-		r.String()
+		_ = r.String()
 	}
 	if err := r.End(); err != nil || len(r.Skipped()) != MaxSkipped {
 		t.Fatalf("err %v, %d skipped", err, len(r.Skipped()))
