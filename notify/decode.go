@@ -120,16 +120,31 @@ func readEnvelope(r *jsonx.Reader, e *envelope) {
 // malformed notification, or JSON that is not a notification (no event
 // filter), returns a *DecodeError that says what was wrong and where;
 // Decode never panics.
+//
+// A field whose value has an unexpected shape (a platform that changed it)
+// costs only that field: Decode skips it, decodes the rest and lists it in
+// Header.Skipped. Only malformed JSON is an error.
+//
+// The strings of the returned event share one copy of data, so keeping
+// any of them keeps that copy.
 func Decode(data []byte) (Event, error) {
 	buf := bytes.Clone(data)
-	r := jsonx.NewReader(buf)
+	str := string(data)
+	r := jsonx.NewSharedReader(buf, str)
+	if c := r.Peek(); c != '{' && c != 'n' {
+		// Not a skippable field but the whole input: an error.
+		r.Fail("want an object, got " + r.Kind())
+	}
 	var env envelope
 	readEnvelope(&r, &env)
 	if err := r.End(); err != nil {
 		return nil, newDecodeError("", "envelope", err, 0, "")
 	}
+	skipped := addSkipped(nil, r.Skipped(), "")
 	e := &env
+	bodyPath := "body"
 	if e.body == nil && e.apns != nil && e.apns.body != nil {
+		bodyPath = "pn_apns.body"
 		inner := e.apns
 		// The wrapper repeats uuid, subscriptionId and ownerId at top level;
 		// prefer the inner copy and fall back to the outer one.
@@ -151,6 +166,7 @@ func Decode(data []byte) (Event, error) {
 		OwnerID:        e.ownerID,
 		Timestamp:      e.timestamp,
 		Raw:            buf,
+		Skipped:        skipped,
 	}
 	if h.Event == "" {
 		return nil, &DecodeError{Part: "envelope", Offset: -1, Err: ErrNoEvent}
@@ -161,30 +177,36 @@ func Decode(data []byte) (Event, error) {
 	}
 	switch {
 	case kind == subscription.KindDNDPresence:
-		return decodeDND(h, e.body, e.bodyAt)
+		return decodeDND(h, e, str, bodyPath)
 	case kind == subscription.KindExtensionCallQueuePresence:
-		return decodeQueuePresence(h, e.body, e.bodyAt)
+		return decodeQueuePresence(h, e, str, bodyPath)
 	case kind.IsPresence():
 		ev := &PresenceEvent{Header: h}
 		if e.body == nil {
-			return nil, &DecodeError{Event: h.Event, Part: "presence body", Path: "body", Offset: -1, Err: errNoBody}
+			return nil, &DecodeError{Event: h.Event, Part: "presence body", Path: bodyPath, Offset: -1, Err: errNoBody}
 		}
-		if err := ev.Body.UnmarshalJSON(e.body); err != nil {
-			return nil, newDecodeError(h.Event, "presence body", err, e.bodyAt, "body")
+		br := bodyReader(e, str)
+		ev.Body.DecodeFrom(&br)
+		if err := br.End(); err != nil {
+			return nil, newDecodeError(h.Event, "presence body", err, e.bodyAt, bodyPath)
 		}
+		ev.Skipped = addSkipped(ev.Skipped, br.Skipped(), bodyPath)
 		return ev, nil
 	case kind.IsTelephony():
 		ev := &TelephonyEvent{Header: h}
 		if e.body == nil {
-			return nil, &DecodeError{Event: h.Event, Part: "telephony body", Path: "body", Offset: -1, Err: errNoBody}
+			return nil, &DecodeError{Event: h.Event, Part: "telephony body", Path: bodyPath, Offset: -1, Err: errNoBody}
 		}
-		if err := ev.Body.UnmarshalJSON(e.body); err != nil {
-			return nil, newDecodeError(h.Event, "telephony body", err, e.bodyAt, "body")
+		br := bodyReader(e, str)
+		ev.Body.DecodeFrom(&br)
+		if err := br.End(); err != nil {
+			return nil, newDecodeError(h.Event, "telephony body", err, e.bodyAt, bodyPath)
 		}
+		ev.Skipped = addSkipped(ev.Skipped, br.Skipped(), bodyPath)
 		return ev, nil
 	case kind == subscription.KindRenewalReminder:
 		ev := &RenewalReminder{Header: h}
-		br := jsonx.NewReader(e.body)
+		br := bodyReader(e, str)
 		if e.body != nil {
 			for ok := br.Object(); ok; ok = br.More() {
 				if string(br.Key()) == "expiresIn" {
@@ -194,8 +216,9 @@ func Decode(data []byte) (Event, error) {
 				}
 			}
 			if err := br.End(); err != nil {
-				return nil, newDecodeError(h.Event, "reminder body", err, e.bodyAt, "body")
+				return nil, newDecodeError(h.Event, "reminder body", err, e.bodyAt, bodyPath)
 			}
+			ev.Skipped = addSkipped(ev.Skipped, br.Skipped(), bodyPath)
 		}
 		return ev, nil
 	}
@@ -206,6 +229,36 @@ func Decode(data []byte) (Event, error) {
 	return ev, nil
 }
 
+// bodyReader returns a Reader of e's body whose strings are cut from str,
+// the notification as a string.
+func bodyReader(e *envelope, str string) jsonx.Reader {
+	if e.bodyAt < 0 || e.bodyAt+len(e.body) > len(str) {
+		return jsonx.NewReader(e.body)
+	}
+	return jsonx.NewSharedReader(e.body, str[e.bodyAt:e.bodyAt+len(e.body)])
+}
+
+// addSkipped appends to dst the values a Reader skipped, their paths put
+// under prefix.
+func addSkipped(dst []SkippedField, skipped []jsonx.Skipped, prefix string) []SkippedField {
+	for _, sk := range skipped {
+		dst = append(dst, SkippedField{Path: joinPath(prefix, sk.Path), Reason: sk.Reason})
+	}
+	return dst
+}
+
+func joinPath(prefix, path string) string {
+	switch {
+	case path == "":
+		return prefix
+	case prefix == "":
+		return path
+	case path[0] == '[':
+		return prefix + path
+	}
+	return prefix + "." + path
+}
+
 // newDecodeError locates err, whose offset and path are relative to a body
 // found at offset at in the notification under the field prefix.
 func newDecodeError(event, part string, err error, at int, prefix string) *DecodeError {
@@ -213,15 +266,7 @@ func newDecodeError(event, part string, err error, at int, prefix string) *Decod
 	var jerr *jsonx.Error
 	if errors.As(err, &jerr) {
 		de.Offset = at + jerr.Offset
-		switch {
-		case jerr.Path == "":
-		case prefix == "":
-			de.Path = jerr.Path
-		case jerr.Path[0] == '[':
-			de.Path = prefix + jerr.Path
-		default:
-			de.Path = prefix + "." + jerr.Path
-		}
+		de.Path = joinPath(prefix, jerr.Path)
 	}
 	return de
 }

@@ -182,7 +182,7 @@ func TestDecodeCallQueueMemberPresenceUnchanged(t *testing.T) {
 	if !ok {
 		t.Fatalf("decoded to %T, want *notify.PresenceEvent", ev)
 	}
-	want := []presence.QueueMember{{MemberID: "411753183004", AcceptCurrentQueueCalls: true}, {MemberID: "411753646416541"}}
+	want := []presence.QueueMember{{Member: presence.Member{ID: "411753183004"}, AcceptCurrentQueueCalls: true}, {Member: presence.Member{ID: "411753646416541"}}}
 	if diff := cmp.Diff(want, p.Body.QueueMembers); diff != "" {
 		t.Errorf("QueueMembers (-want +got):\n%s", diff)
 	}
@@ -262,10 +262,7 @@ func TestDecodeDNDAndQueuePresenceErrors(t *testing.T) {
 		noBody           bool
 	}{
 		{`{"event":"/restapi/v1.0/account/~/extension/~/presence/dnd"}`, "DND body", "body", true},
-		{`{"event":"/restapi/v1.0/account/~/extension/~/presence/dnd","body":{"dndStatus":{}}}`, "DND body", "body.dndStatus", false},
 		{`{"event":"/restapi/v1.0/account/~/extension/~/call-queues/presence","body":null}`, "call-queue presence body", "body", true},
-		{`{"event":"/restapi/v1.0/account/~/extension/~/call-queues/presence","body":{"acceptCalls":"maybe"}}`, "call-queue presence body", "body.acceptCalls", false},
-		{`{"event":"/restapi/v1.0/account/~/extension/~/call-queues/presence","body":[]}`, "call-queue presence body", "body", false},
 	}
 	for _, tt := range tests {
 		ev, err := notify.Decode([]byte(tt.data))
@@ -279,6 +276,51 @@ func TestDecodeDNDAndQueuePresenceErrors(t *testing.T) {
 		}
 		if tt.noBody == (de.Offset >= 0) {
 			t.Errorf("Decode(%s): offset %d", tt.data, de.Offset)
+		}
+	}
+}
+
+// TestDecodeDNDAndQueuePresenceDrift: a field of an unexpected shape in the
+// DND and call-queue bodies is skipped and reported, as in every model.
+func TestDecodeDNDAndQueuePresenceDrift(t *testing.T) {
+	tests := []struct {
+		data string
+		want notify.Event
+	}{
+		{`{"event":"/restapi/v1.0/account/~/extension/~/presence/dnd","body":{"extensionId":"7","dndStatus":{}}}`,
+			&notify.DNDEvent{Body: presence.DNDEvent{ExtensionID: "7"}}},
+		{`{"event":"/restapi/v1.0/account/~/extension/~/call-queues/presence","body":{"callQueueId":"9","acceptCalls":"maybe"}}`,
+			&notify.QueuePresenceEvent{Body: presence.QueueEvent{CallQueueID: "9"}}},
+		{`{"event":"/restapi/v1.0/account/~/extension/~/call-queues/presence","body":[]}`,
+			&notify.QueuePresenceEvent{}},
+	}
+	wantPaths := []string{"body.dndStatus", "body.acceptCalls", "body"}
+	for i, tt := range tests {
+		ev, err := notify.Decode([]byte(tt.data))
+		if err != nil {
+			t.Errorf("Decode(%s): %v", tt.data, err)
+			continue
+		}
+		h := ev.EventHeader()
+		if len(h.Skipped) != 1 || h.Skipped[0].Path != wantPaths[i] {
+			t.Errorf("Decode(%s).Skipped = %+v, want one at %s", tt.data, h.Skipped, wantPaths[i])
+		}
+		var got any
+		switch e := ev.(type) {
+		case *notify.DNDEvent:
+			got = e.Body
+		case *notify.QueuePresenceEvent:
+			got = e.Body
+		}
+		var want any
+		switch e := tt.want.(type) {
+		case *notify.DNDEvent:
+			want = e.Body
+		case *notify.QueuePresenceEvent:
+			want = e.Body
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Decode(%s) body (-want +got):\n%s", tt.data, diff)
 		}
 	}
 }

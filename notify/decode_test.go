@@ -173,8 +173,8 @@ func TestDecodeFixtures(t *testing.T) {
 			},
 			Body: presence.Event{
 				QueueMembers: []presence.QueueMember{
-					{MemberID: "411753183004", AcceptCurrentQueueCalls: true},
-					{MemberID: "411753646416541", AcceptCurrentQueueCalls: false},
+					{Member: presence.Member{ID: "411753183004"}, AcceptCurrentQueueCalls: true},
+					{Member: presence.Member{ID: "411753646416541"}, AcceptCurrentQueueCalls: false},
 				},
 			},
 		},
@@ -591,29 +591,15 @@ func TestDecodeErrors(t *testing.T) {
 		name: "presence without body", in: `{"event":"` + pres + `"}`, part: "presence body", path: "body", offset: -1,
 		msg: []string{"presence body", "no body"},
 	}, {
-		name: "bad start time", part: "presence body", path: "body.activeCalls[1].startTime", at: `12}`,
-		in:  `{"event":"` + pres + `","body":{"activeCalls":[{"id":"a"},{"id":"b","startTime":12}]}}`,
-		msg: []string{`notify: decode presence body of "` + pres + `": body.activeCalls[1].startTime: want a timestamp, got number (at byte 112)`},
+		// The envelope reads the body as a raw value, which checks its
+		// syntax: a malformed body is an envelope error.
+		name: "malformed body", part: "envelope", path: "body", at: `x}]}}`,
+		in:  `{"event":"` + pres + `","body":{"activeCalls":[{"id":"a"},{"id":"b","startTime":12x}]}}`,
+		msg: []string{`notify: decode envelope: body: want , or }, got character 'x'`},
 	}, {
-		name: "bad timestamp text", part: "envelope", path: "timestamp", at: `"yesterday"`,
-		in:  `{"timestamp":"yesterday","event":"/x"}`,
-		msg: []string{"timestamp: ", `"yesterday"`},
-	}, {
-		name: "bad sequence", part: "telephony body", path: "body.sequence", at: `"five"`,
-		in:  `{"event":"` + tel + `","body":{"sequence":"five"}}`,
-		msg: []string{"telephony body", "body.sequence", `want an integer, got "five"`},
-	}, {
-		name: "bad party status", part: "telephony body", path: "body.parties[0].status", at: `"Answered"`,
-		in:  `{"event":"` + tel + `","body":{"parties":[{"status":"Answered"}]}}`,
-		msg: []string{"body.parties[0].status: want an object, got string"},
-	}, {
-		name: "bad bool", part: "presence body", path: "body.allowSeeMyPresence", at: `"yes"`,
-		in:  `{"event":"` + pres + `","body":{"allowSeeMyPresence":"yes"}}`,
-		msg: []string{"want a boolean, got string \"yes\""},
-	}, {
-		name: "reminder body", part: "reminder body", path: "body.expiresIn", at: `[]`,
-		in:  `{"event":"/restapi/v1.0/subscription/~?threshold=120&interval=60","body":{"expiresIn":[]}}`,
-		msg: []string{"want an integer, got array"},
+		name: "malformed telephony body", part: "envelope", path: "body", offset: 96,
+		in:  `{"event":"` + tel + `","body":{"parties":[{"status":"Answered}]}}`,
+		msg: []string{"body: unterminated string (at byte 96)"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -646,6 +632,80 @@ func TestDecodeErrors(t *testing.T) {
 			}
 			if tt.cause != nil && !errors.Is(err, tt.cause) {
 				t.Errorf("errors.Is(%v, %v) = false", err, tt.cause)
+			}
+		})
+	}
+}
+
+// TestDecodeSkipsDrift checks that a field whose value has an unexpected
+// shape is skipped, the rest of the notification decodes into its event,
+// and Header.Skipped says which field and why.
+func TestDecodeSkipsDrift(t *testing.T) {
+	const pres = "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"
+	const tel = "/restapi/v1.0/account/~/telephony/sessions"
+	tests := []struct {
+		name, in string
+		skipped  []notify.SkippedField
+		check    func(notify.Event) bool
+	}{{
+		name:    "bad start time",
+		in:      `{"event":"` + pres + `","body":{"activeCalls":[{"id":"a"},{"id":"b","startTime":12}],"sequence":9}}`,
+		skipped: []notify.SkippedField{{Path: "body.activeCalls[1].startTime", Reason: "want a timestamp, got number"}},
+		check: func(ev notify.Event) bool {
+			b := ev.(*notify.PresenceEvent).Body
+			return b.Sequence == 9 && len(b.ActiveCalls) == 2 && b.ActiveCalls[1].ID == "b"
+		},
+	}, {
+		name:    "bad timestamp text",
+		in:      `{"timestamp":"yesterday","event":"/x","uuid":"u"}`,
+		skipped: []notify.SkippedField{{Path: "timestamp", Reason: `want a timestamp such as 2006-01-02T15:04:05.000Z, got "yesterday"`}},
+		check:   func(ev notify.Event) bool { return ev.EventHeader().UUID == "u" },
+	}, {
+		name:    "bad sequence",
+		in:      `{"event":"` + tel + `","body":{"sequence":"five","telephonySessionId":"s"}}`,
+		skipped: []notify.SkippedField{{Path: "body.sequence", Reason: `want an integer, got "five"`}},
+		check:   func(ev notify.Event) bool { return ev.(*notify.TelephonyEvent).Body.TelephonySessionID == "s" },
+	}, {
+		name:    "bad party status",
+		in:      `{"event":"` + tel + `","body":{"parties":[{"status":"Answered","id":"p"}]}}`,
+		skipped: []notify.SkippedField{{Path: "body.parties[0].status", Reason: "want an object, got string"}},
+		check:   func(ev notify.Event) bool { return ev.(*notify.TelephonyEvent).Body.Parties[0].ID == "p" },
+	}, {
+		name:    "bad bool",
+		in:      `{"event":"` + pres + `","body":{"allowSeeMyPresence":"yes","telephonyStatus":"Ringing"}}`,
+		skipped: []notify.SkippedField{{Path: "body.allowSeeMyPresence", Reason: `want a boolean, got string "yes"`}},
+		check:   func(ev notify.Event) bool { return ev.(*notify.PresenceEvent).Body.TelephonyStatus == presence.Ringing },
+	}, {
+		name:    "reminder body",
+		in:      `{"event":"/restapi/v1.0/subscription/~?threshold=120&interval=60","body":{"expiresIn":[]}}`,
+		skipped: []notify.SkippedField{{Path: "body.expiresIn", Reason: "want an integer, got array"}},
+		check:   func(ev notify.Event) bool { _, ok := ev.(*notify.RenewalReminder); return ok },
+	}, {
+		name: "spec-shaped appearances, drifted body field",
+		in: `{"event":"` + pres + `","body":{"appearances":{"phoneNumber":"+1","appearanceNumber":1,"lineStatus":"Seized"},` +
+			`"ownerId":{"id":1},"extensionId":"7"}}`,
+		skipped: []notify.SkippedField{{Path: "body.ownerId", Reason: "want a string, got object"}},
+		check: func(ev notify.Event) bool {
+			b := ev.(*notify.PresenceEvent).Body
+			return b.ExtensionID == "7" && len(b.Appearances) == 1 && b.Appearances[0].LineStatus == presence.LineSeized
+		},
+	}, {
+		name:    "body of the wrong shape",
+		in:      `{"event":"` + tel + `","body":"gone"}`,
+		skipped: []notify.SkippedField{{Path: "body", Reason: "want an object, got string"}},
+		check:   func(ev notify.Event) bool { _, ok := ev.(*notify.TelephonyEvent); return ok },
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := notify.Decode([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.skipped, ev.EventHeader().Skipped); diff != "" {
+				t.Errorf("Skipped (-want +got):\n%s", diff)
+			}
+			if !tt.check(ev) {
+				t.Errorf("event %+v lacks the fields around the skipped one", ev)
 			}
 		})
 	}

@@ -39,6 +39,23 @@ type Header struct {
 	// Raw is the whole notification as received (after unwrapping the
 	// transport's framing and decrypting), for fields the models lack.
 	Raw json.RawMessage
+	// Skipped lists the fields of the notification that were skipped
+	// because their value had another shape than the model's (an object
+	// where a string belongs, a number that is not an integer, a timestamp
+	// that does not parse): the event carries everything else. Nil when
+	// nothing was skipped; at most jsonx.MaxSkipped (64) entries per part.
+	Skipped []SkippedField
+}
+
+// SkippedField is one field that Decode skipped because its value had an
+// unexpected shape: a sign that the platform changed the field.
+type SkippedField struct {
+	// Path locates the field from the notification's root, such as
+	// "body.appearances" or "body.activeCalls[0].startTime".
+	Path string
+	// Reason says what was expected and what came, such as "want an
+	// array, got object".
+	Reason string
 }
 
 // EventHeader returns h. Every event type embeds Header, so this method is

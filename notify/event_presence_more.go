@@ -36,28 +36,34 @@ func (*DNDEvent) isEvent()           {}
 func (*QueuePresenceEvent) isEvent() {}
 
 // decodeDND decodes the body of a DND notification found at offset at.
-func decodeDND(h Header, body []byte, at int) (Event, error) {
+func decodeDND(h Header, e *envelope, str, bodyPath string) (Event, error) {
 	const part = "DND body"
-	if body == nil {
-		return nil, &DecodeError{Event: h.Event, Part: part, Path: "body", Offset: -1, Err: errNoBody}
+	if e.body == nil {
+		return nil, &DecodeError{Event: h.Event, Part: part, Path: bodyPath, Offset: -1, Err: errNoBody}
 	}
 	ev := &DNDEvent{Header: h}
-	if err := ev.Body.UnmarshalJSON(body); err != nil {
-		return nil, newDecodeError(h.Event, part, err, at, "body")
+	br := bodyReader(e, str)
+	ev.Body.DecodeFrom(&br)
+	if err := br.End(); err != nil {
+		return nil, newDecodeError(h.Event, part, err, e.bodyAt, bodyPath)
 	}
+	ev.Skipped = addSkipped(ev.Skipped, br.Skipped(), bodyPath)
 	return ev, nil
 }
 
 // decodeQueuePresence decodes the body of an agent's call-queue presence
 // notification found at offset at.
-func decodeQueuePresence(h Header, body []byte, at int) (Event, error) {
+func decodeQueuePresence(h Header, e *envelope, str, bodyPath string) (Event, error) {
 	const part = "call-queue presence body"
-	if body == nil {
-		return nil, &DecodeError{Event: h.Event, Part: part, Path: "body", Offset: -1, Err: errNoBody}
+	if e.body == nil {
+		return nil, &DecodeError{Event: h.Event, Part: part, Path: bodyPath, Offset: -1, Err: errNoBody}
 	}
 	ev := &QueuePresenceEvent{Header: h}
-	if err := ev.Body.UnmarshalJSON(body); err != nil {
-		return nil, newDecodeError(h.Event, part, err, at, "body")
+	br := bodyReader(e, str)
+	ev.Body.DecodeFrom(&br)
+	if err := br.End(); err != nil {
+		return nil, newDecodeError(h.Event, part, err, e.bodyAt, bodyPath)
 	}
+	ev.Skipped = addSkipped(ev.Skipped, br.Skipped(), bodyPath)
 	return ev, nil
 }

@@ -90,8 +90,26 @@ func ExampleDecode_presence() {
 
 // Malformed input is an error that says what and where, never a panic.
 func ExampleDecodeError() {
-	_, err := notify.Decode([]byte(`{"event":"/restapi/v1.0/account/~/telephony/sessions","body":{"sequence":"third"}}`))
+	_, err := notify.Decode([]byte(`{"event":"/restapi/v1.0/account/~/telephony/sessions","body":{"sequence":3rd}}`))
 	fmt.Println(err)
 	// Output:
-	// notify: decode telephony body of "/restapi/v1.0/account/~/telephony/sessions": body.sequence: want an integer, got "third" (at byte 73)
+	// notify: decode envelope: body: want , or }, got character 'r' (at byte 74)
+}
+
+// A field whose value has an unexpected shape costs only that field: the
+// event arrives, and Header.Skipped names what was skipped.
+func ExampleHeader_skipped() {
+	ev, err := notify.Decode([]byte(`{"event":"/restapi/v1.0/account/~/telephony/sessions",` +
+		`"body":{"sequence":"third","telephonySessionId":"s-1"}}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(ev.(*notify.TelephonyEvent).Body.TelephonySessionID)
+	for _, sk := range ev.EventHeader().Skipped {
+		fmt.Printf("%s: %s\n", sk.Path, sk.Reason)
+	}
+	// Output:
+	// s-1
+	// body.sequence: want an integer, got "third"
 }

@@ -75,7 +75,7 @@ type Subscription struct {
 	shutOnce sync.Once
 	closeErr error
 
-	received, duplicates, decodeErrors atomic.Uint64
+	received, duplicates, decodeErrors, skipped atomic.Uint64
 }
 
 // Stats counts what a Subscription has done since it started.
@@ -94,6 +94,10 @@ type Stats struct {
 	DecodeErrors uint64
 	// Dropped is the number of events dropped by the DropOldest policy.
 	Dropped uint64
+	// SkippedFields is the number of fields skipped in decoded
+	// notifications because their value had an unexpected shape
+	// (Header.Skipped).
+	SkippedFields uint64
 }
 
 // Subscribe subscribes to the notifications of filters over transport t and
@@ -274,6 +278,8 @@ func (s *Subscription) Stats() Stats {
 		Duplicates:   s.duplicates.Load(),
 		DecodeErrors: s.decodeErrors.Load(),
 		Dropped:      s.st.dropped.Load(),
+
+		SkippedFields: s.skipped.Load(),
 	}
 }
 

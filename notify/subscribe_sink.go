@@ -39,6 +39,10 @@ func (k sink) Deliver(ctx context.Context, m transport.Message) error {
 		return nil
 	}
 	h := ev.EventHeader()
+	if n := len(h.Skipped); n > 0 {
+		s.skipped.Add(uint64(n))
+		s.log.Warn("notify: skipped fields of unexpected shape", "event", h.Event, "uuid", h.UUID, "skipped", h.Skipped)
+	}
 	for {
 		held, err := s.deliver(ctx, ev, h)
 		if held == nil {

@@ -129,7 +129,7 @@ func TestSubscribeSkipsUndecodable(t *testing.T) {
 	bad := [][]byte{
 		[]byte(`{"uuid":"x"`),
 		[]byte(`{"uuid":"y","body":{}}`), // no event filter
-		[]byte(`{"uuid":"z","event":"/restapi/v1.0/account/~/extension/1/presence","body":{"sequence":"many"}}`),
+		[]byte(`{"uuid":"z","event":"/restapi/v1.0/account/~/extension/1/presence","body":{"sequence":many}}`),
 		nil,
 	}
 	deliver(t, ft.Sink(), "a")
@@ -138,11 +138,16 @@ func TestSubscribeSkipsUndecodable(t *testing.T) {
 			t.Fatalf("Deliver(%q) = %v, want nil (skipped)", b, err)
 		}
 	}
+	// A drifted field costs the field, not the notification.
+	drifted := []byte(`{"uuid":"d","event":"/restapi/v1.0/account/~/extension/1/presence","body":{"sequence":"many"}}`)
+	if err := ft.Sink().Deliver(t.Context(), msg(drifted)); err != nil {
+		t.Fatal(err)
+	}
 	deliver(t, ft.Sink(), "b")
-	if diff := cmp.Diff([]string{"a", "b"}, receive(t, s, 2)); diff != "" {
+	if diff := cmp.Diff([]string{"a", "d", "b"}, receive(t, s, 3)); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
-	wantStats(t, s, Stats{Received: 6, Delivered: 2, DecodeErrors: 4})
+	wantStats(t, s, Stats{Received: 7, Delivered: 3, DecodeErrors: 4, SkippedFields: 1})
 	logMu.Lock()
 	n := strings.Count(logs.String(), "could not be decoded")
 	logMu.Unlock()

@@ -7,9 +7,11 @@ import (
 )
 
 // ParseEvent decodes the body of a presence notification. It accepts every
-// presence variant and the tolerant forms described in the package doc; a
-// malformed body returns an error naming the offending field and its byte
-// offset.
+// presence variant and the tolerant forms described in the package doc. A
+// field whose value has another shape than the model's (an object for a
+// string, say) is skipped and the rest decodes; notify.Decode reports such
+// fields in Header.Skipped. Malformed JSON returns an error naming the
+// offending field and its byte offset.
 func ParseEvent(body []byte) (*Event, error) {
 	var e Event
 	if err := e.UnmarshalJSON(body); err != nil {
@@ -29,8 +31,8 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 }
 
 // UnmarshalJSON decodes a REST presence resource tolerantly. Its extension
-// object fills ExtensionNumber, and ExtensionID when the resource has no
-// top-level extensionId.
+// object fills ExtensionNumber, ExtensionURI, and ExtensionID when the
+// resource has no top-level extensionId.
 func (in *Info) UnmarshalJSON(b []byte) error {
 	r := jsonx.NewReader(b)
 	decodeEvent(&r, &in.Event, in)
@@ -38,6 +40,16 @@ func (in *Info) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("presence: %w", err)
 	}
 	return nil
+}
+
+// DecodeFrom decodes the presence body r is at, as UnmarshalJSON does,
+// leaving skipped fields and errors in r. It is the hook ringwatch's own
+// decoders (notify.Decode) use to read a body inside a notification; other
+// callers use ParseEvent or json.Unmarshal. A nil r does nothing.
+func (e *Event) DecodeFrom(r *jsonx.Reader) {
+	if r != nil {
+		decodeEvent(r, e, nil)
+	}
 }
 
 // decodeEvent reads a presence body in one pass. When info is non-nil the
@@ -48,7 +60,7 @@ func decodeEvent(r *jsonx.Reader, e *Event, info *Info) {
 	if info != nil {
 		*info = Info{}
 	}
-	var extID string
+	var extID, extURI, extNumber string
 	for ok := r.Object(); ok; ok = r.More() {
 		switch string(r.Key()) {
 		case "extensionId":
@@ -90,66 +102,46 @@ func decodeEvent(r *jsonx.Reader, e *Event, info *Info) {
 		case "ownerId":
 			e.OwnerID = r.String()
 		case "appearances":
+			// The spec's AppearancesInfo is one object; payloads send an
+			// array of them.
 			e.Appearances = nil
+			if r.Peek() == '{' {
+				e.Appearances = append(e.Appearances, decodeAppearance(r))
+				continue
+			}
 			for ok := r.Array(); ok; ok = r.More() {
-				var a Appearance
-				for ok := r.Object(); ok; ok = r.More() {
-					switch string(r.Key()) {
-					case "phoneNumber":
-						a.PhoneNumber = r.String()
-					case "appearanceNumber":
-						a.AppearanceNumber = int(r.Int64())
-					case "lineStatus":
-						a.LineStatus = r.Enum(enums)
-					default:
-						r.Skip()
-					}
-				}
-				e.Appearances = append(e.Appearances, a)
+				e.Appearances = append(e.Appearances, decodeAppearance(r))
 			}
 		case "extension":
 			// An array of {id} in a presence/line body, an object {id,
 			// uri, extensionNumber} in a REST presence resource.
 			e.Extensions, extID = nil, ""
-			switch r.Peek() {
-			case '[':
+			if r.Peek() == '[' {
 				for ok := r.Array(); ok; ok = r.More() {
 					e.Extensions = append(e.Extensions, ExtensionRef{ID: decodeID(r)})
 				}
-			case '{':
-				for ok := r.Object(); ok; ok = r.More() {
-					switch string(r.Key()) {
-					case "id":
-						extID = r.String()
-					case "extensionNumber":
-						n := r.String()
-						if info != nil {
-							info.ExtensionNumber = n
-						}
-					default:
-						r.Skip()
-					}
-				}
-			default:
-				if !r.Null() {
-					r.Fail("want an object or an array")
+				continue
+			}
+			for ok := r.Object(); ok; ok = r.More() {
+				switch string(r.Key()) {
+				case "id":
+					extID = r.String()
+				case "uri":
+					extURI = r.String()
+				case "extensionNumber":
+					extNumber = r.String()
+				default:
+					r.Skip()
 				}
 			}
+		case "extensionNumber": // json.Marshal's spelling of Info
+			extNumber = r.String()
+		case "extensionUri":
+			extURI = r.String()
 		case "records":
 			e.QueueMembers = nil
 			for ok := r.Array(); ok; ok = r.More() {
-				var m QueueMember
-				for ok := r.Object(); ok; ok = r.More() {
-					switch string(r.Key()) {
-					case "member":
-						m.MemberID = decodeID(r)
-					case "acceptCurrentQueueCalls":
-						m.AcceptCurrentQueueCalls = r.Bool()
-					default:
-						r.Skip()
-					}
-				}
-				e.QueueMembers = append(e.QueueMembers, m)
+				e.QueueMembers = append(e.QueueMembers, decodeQueueMember(r))
 			}
 		case "uri":
 			s := r.String()
@@ -173,6 +165,74 @@ func decodeEvent(r *jsonx.Reader, e *Event, info *Info) {
 	if e.ExtensionID == "" {
 		e.ExtensionID = extID
 	}
+	if info != nil {
+		info.ExtensionNumber, info.ExtensionURI = extNumber, extURI
+	}
+}
+
+func decodeAppearance(r *jsonx.Reader) Appearance {
+	var a Appearance
+	for ok := r.Object(); ok; ok = r.More() {
+		switch string(r.Key()) {
+		case "phoneNumber":
+			a.PhoneNumber = r.String()
+		case "appearanceNumber":
+			a.AppearanceNumber = int(r.Int64())
+		case "lineStatus":
+			a.LineStatus = r.Enum(enums)
+		default:
+			r.Skip()
+		}
+	}
+	return a
+}
+
+func decodeQueueMember(r *jsonx.Reader) QueueMember {
+	var m QueueMember
+	for ok := r.Object(); ok; ok = r.More() {
+		switch string(r.Key()) {
+		case "member":
+			m.Member = Member{}
+			for ok := r.Object(); ok; ok = r.More() {
+				switch string(r.Key()) {
+				case "id":
+					m.Member.ID = r.String()
+				case "name":
+					m.Member.Name = r.String()
+				case "extensionNumber":
+					m.Member.ExtensionNumber = r.String()
+				case "extensionSubType":
+					m.Member.ExtensionSubType = r.Enum(enums)
+				case "site":
+					m.Member.Site = nil
+					if r.Null() {
+						continue
+					}
+					site := new(Site)
+					for ok := r.Object(); ok; ok = r.More() {
+						switch string(r.Key()) {
+						case "id":
+							site.ID = r.String()
+						case "name":
+							site.Name = r.String()
+						default:
+							r.Skip()
+						}
+					}
+					m.Member.Site = site
+				default:
+					r.Skip()
+				}
+			}
+		case "acceptQueueCalls":
+			m.AcceptQueueCalls = r.Bool()
+		case "acceptCurrentQueueCalls":
+			m.AcceptCurrentQueueCalls = r.Bool()
+		default:
+			r.Skip()
+		}
+	}
+	return m
 }
 
 // decodeID reads the id of an object {"id": …}.

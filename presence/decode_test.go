@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ringwatch/ringwatch/internal/fixture"
+	"github.com/ringwatch/ringwatch/internal/jsonx"
 	"github.com/ringwatch/ringwatch/presence"
 )
 
@@ -23,6 +24,7 @@ func TestInfoREST(t *testing.T) {
 	want := presence.Info{
 		URI:             "https://platform.devtest.ringcentral.com/restapi/v1.0/account/170848004/extension/170848004/presence",
 		ExtensionNumber: "101",
+		ExtensionURI:    "https://platform.devtest.ringcentral.com/restapi/v1.0/account/170848004/extension/170848004",
 		Event: presence.Event{
 			ExtensionID:    "170848004", // from extension.id, a JSON number
 			PresenceStatus: "Busy", TelephonyStatus: presence.CallConnected, UserStatus: "Available",
@@ -134,7 +136,7 @@ func TestParseEventTolerance(t *testing.T) {
 	}, {
 		name: "call-queue members",
 		in:   `{"records":[{"member":{"id":411753183004},"acceptCurrentQueueCalls":"true"},{"member":{"id":"9"}}]}`,
-		want: presence.Event{QueueMembers: []presence.QueueMember{{MemberID: "411753183004", AcceptCurrentQueueCalls: true}, {MemberID: "9"}}},
+		want: presence.Event{QueueMembers: []presence.QueueMember{{Member: presence.Member{ID: "411753183004"}, AcceptCurrentQueueCalls: true}, {Member: presence.Member{ID: "9"}}}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,13 +153,8 @@ func TestParseEventTolerance(t *testing.T) {
 
 func TestParseEventErrors(t *testing.T) {
 	tests := []struct{ name, in, msg string }{
-		{"not an object", `"x"`, "presence: want an object, got string (at byte 0)"},
-		{"bad startTime", `{"activeCalls":[{},{"startTime":true}]}`, "presence: activeCalls[1].startTime: want a timestamp, got boolean (at byte 32)"},
-		{"bad timestamp text", `{"activeCalls":[{"startTime":"noon"}]}`, `activeCalls[0].startTime: want a timestamp such as 2006-01-02T15:04:05.000Z, got "noon" (at byte 29)`},
-		{"bad extension", `{"extension":"1"}`, "extension: want an object or an array (at byte 13)"},
-		{"bad extension id", `{"extension":[{"id":{}}]}`, "extension[0].id: want a string, got object (at byte 20)"},
-		{"bad activeCalls", `{"activeCalls":{}}`, "activeCalls: want an array, got object (at byte 15)"},
-		{"bad bool", `{"allowSeeMyPresence":1}`, "allowSeeMyPresence: want a boolean, got number (at byte 22)"},
+		{"not JSON", `{"a":x}`, "a: want a value, got character 'x' (at byte 5)"},
+		{"bad value inside a skipped one", `{"activeCalls":{"a":[1,}}`, "want a value, got character '}'"},
 		{"too deep", strings.Repeat(`{"a":`, 2000) + "1" + strings.Repeat("}", 2000), "too deeply nested"},
 		{"truncated", `{"activeCalls":[{"id":"a"}`, "activeCalls[0]: want , or ], got end of input (at byte 26)"},
 	}
@@ -171,5 +168,70 @@ func TestParseEventErrors(t *testing.T) {
 				t.Errorf("error %q does not contain %q", err, tt.msg)
 			}
 		})
+	}
+}
+
+// TestParseEventSkipsDrift checks that a field whose value has another
+// shape than the model's is skipped and recorded, and the rest decodes.
+func TestParseEventSkipsDrift(t *testing.T) {
+	tests := []struct {
+		name, in string
+		skipped  []jsonx.Skipped
+		want     presence.Event
+	}{
+		{"not an object", `"x"`, []jsonx.Skipped{{Path: "", Reason: "want an object, got string"}}, presence.Event{}},
+		{"bad startTime", `{"activeCalls":[{"id":"a"},{"startTime":true,"id":"b"}],"sequence":3}`,
+			[]jsonx.Skipped{{Path: "activeCalls[1].startTime", Reason: "want a timestamp, got boolean"}},
+			presence.Event{ActiveCalls: []presence.ActiveCall{{ID: "a"}, {ID: "b"}}, Sequence: 3}},
+		{"bad timestamp text", `{"activeCalls":[{"startTime":"noon"}]}`,
+			[]jsonx.Skipped{{Path: "activeCalls[0].startTime", Reason: `want a timestamp such as 2006-01-02T15:04:05.000Z, got "noon"`}},
+			presence.Event{ActiveCalls: []presence.ActiveCall{{}}}},
+		{"bad extension", `{"extension":"1","extensionId":"7"}`, []jsonx.Skipped{{Path: "extension", Reason: "want an object, got string"}},
+			presence.Event{ExtensionID: "7"}},
+		{"bad extension id", `{"extension":[{"id":{}}]}`, []jsonx.Skipped{{Path: "extension[0].id", Reason: "want a string, got object"}},
+			presence.Event{Extensions: []presence.ExtensionRef{{}}}},
+		{"bad activeCalls", `{"activeCalls":{},"telephonyStatus":"Ringing"}`, []jsonx.Skipped{{Path: "activeCalls", Reason: "want an array, got object"}},
+			presence.Event{TelephonyStatus: presence.Ringing}},
+		{"bad bool", `{"allowSeeMyPresence":1}`, []jsonx.Skipped{{Path: "allowSeeMyPresence", Reason: "want a boolean, got number"}}, presence.Event{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := presence.ParseEvent([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(&tt.want, got, decOpts); diff != "" {
+				t.Errorf("ParseEvent mismatch (-want +got):\n%s", diff)
+			}
+			r := jsonx.NewReader([]byte(tt.in))
+			var e presence.Event
+			e.DecodeFrom(&r)
+			if err := r.End(); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.skipped, r.Skipped()); diff != "" {
+				t.Errorf("skipped (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestAppearancesObject checks that the spec's form of appearances, one
+// AppearancesInfo object, decodes as well as the array payloads send.
+func TestAppearancesObject(t *testing.T) {
+	for _, in := range []string{
+		`{"appearances":{"phoneNumber":"+16505550100","appearanceNumber":2,"lineStatus":"Seized"},"sequence":4}`,
+		`{"appearances":[{"phoneNumber":"+16505550100","appearanceNumber":2,"lineStatus":"Seized"}],"sequence":4}`,
+	} {
+		r := jsonx.NewReader([]byte(in))
+		var got presence.Event
+		got.DecodeFrom(&r)
+		if err := r.End(); err != nil || len(r.Skipped()) != 0 {
+			t.Fatalf("%s: %v, skipped %v", in, err, r.Skipped())
+		}
+		want := presence.Event{Sequence: 4, Appearances: []presence.Appearance{{PhoneNumber: "+16505550100", AppearanceNumber: 2, LineStatus: presence.LineSeized}}}
+		if diff := cmp.Diff(want, got, decOpts); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", in, diff)
+		}
 	}
 }

@@ -20,8 +20,22 @@ func ParseDNDEvent(body []byte) (*DNDEvent, error) {
 
 // UnmarshalJSON decodes a DND notification body tolerantly.
 func (e *DNDEvent) UnmarshalJSON(b []byte) error {
-	*e = DNDEvent{}
 	r := jsonx.NewReader(b)
+	e.DecodeFrom(&r)
+	if err := r.End(); err != nil {
+		return fmt.Errorf("presence: %w", err)
+	}
+	return nil
+}
+
+// DecodeFrom decodes the body from r, which notify shares with the rest of
+// the notification; a value of an unexpected shape is skipped and left in
+// r.Skipped. It is for package notify: callers decode with UnmarshalJSON.
+func (e *DNDEvent) DecodeFrom(r *jsonx.Reader) {
+	*e = DNDEvent{}
+	if r == nil {
+		return
+	}
 	for ok := r.Object(); ok; ok = r.More() {
 		switch string(r.Key()) {
 		case "extensionId":
@@ -34,8 +48,4 @@ func (e *DNDEvent) UnmarshalJSON(b []byte) error {
 			r.Skip()
 		}
 	}
-	if err := r.End(); err != nil {
-		return fmt.Errorf("presence: %w", err)
-	}
-	return nil
 }

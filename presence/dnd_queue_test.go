@@ -32,7 +32,14 @@ func TestParseDNDEvent(t *testing.T) {
 			t.Errorf("json.Unmarshal(%s) = %+v, %v", tt.body, via, err)
 		}
 	}
-	for _, bad := range []string{`[]`, `{"dndStatus":{}}`, `{"extensionId":[1]}`, `{"dndStatus":"x"`, ``} {
+	// A value of the wrong shape is skipped (the rest decodes); only broken
+	// JSON is an error.
+	for _, drift := range []string{`[]`, `{"dndStatus":{}}`, `{"extensionId":[1]}`} {
+		if e, err := presence.ParseDNDEvent([]byte(drift)); err != nil || *e != (presence.DNDEvent{}) {
+			t.Errorf("ParseDNDEvent(%s) = %+v, %v; want the empty event", drift, e, err)
+		}
+	}
+	for _, bad := range []string{`{"dndStatus":"x"`, ``} {
 		if e, err := presence.ParseDNDEvent([]byte(bad)); err == nil || e != nil || !strings.HasPrefix(err.Error(), "presence: ") {
 			t.Errorf("ParseDNDEvent(%s) = %+v, %v; want an error", bad, e, err)
 		}
@@ -56,7 +63,12 @@ func TestParseQueueEvent(t *testing.T) {
 			t.Errorf("ParseQueueEvent(%s) = %+v, %v; want %+v", tt.body, got, err, tt.want)
 		}
 	}
-	for _, bad := range []string{`"x"`, `{"acceptCalls":"maybe"}`, `{"callQueueId":{}}`, `{`} {
+	for _, drift := range []string{`"x"`, `{"acceptCalls":"maybe"}`, `{"callQueueId":{}}`} {
+		if e, err := presence.ParseQueueEvent([]byte(drift)); err != nil || *e != (presence.QueueEvent{}) {
+			t.Errorf("ParseQueueEvent(%s) = %+v, %v; want the empty event", drift, e, err)
+		}
+	}
+	for _, bad := range []string{`{`, `{"a":}`} {
 		if e, err := presence.ParseQueueEvent([]byte(bad)); err == nil || e != nil {
 			t.Errorf("ParseQueueEvent(%s) = %+v, %v; want an error", bad, e, err)
 		}

@@ -74,6 +74,22 @@ const (
 	InfoNone             = "None"
 )
 
+// Caller-id visibility values (Info.CallerIDVisibility).
+const (
+	CallerIDVisibilityAll            = "All"
+	CallerIDVisibilityNone           = "None"
+	CallerIDVisibilityPermittedUsers = "PermittedUsers"
+)
+
+// Extension subtypes of a call-queue member (Member.ExtensionSubType).
+const (
+	SubTypeVideoPro                = "VideoPro"
+	SubTypeVideoProPlus            = "VideoProPlus"
+	SubTypeDigitalSignageOnlyRooms = "DigitalSignageOnlyRooms"
+	SubTypeUnknown                 = "Unknown"
+	SubTypeEmergency               = "Emergency"
+)
+
 // enums interns every documented enum value of this package, so decoding a
 // documented value allocates nothing.
 var enums = jsonx.NewInterner(
@@ -84,4 +100,6 @@ var enums = jsonx.NewInterner(
 	TerminationFinal, TerminationIntermediate, LineSeized, LineReleased,
 	InfoPhoneNumberLabel, InfoPhoneNumber, InfoQueueExtension, InfoQueueName, InfoCallerIDName,
 	InfoCallerIDNumber, InfoNone,
+	CallerIDVisibilityAll, CallerIDVisibilityNone, CallerIDVisibilityPermittedUsers,
+	SubTypeVideoPro, SubTypeVideoProPlus, SubTypeDigitalSignageOnlyRooms, SubTypeUnknown, SubTypeEmergency,
 )

@@ -50,6 +50,8 @@ type Event struct {
 	// OwnerID is the extension that owns the subscription.
 	OwnerID string `json:"ownerId,omitempty"`
 	// Appearances describes the lines of a delegated-lines-group extension.
+	// The spec defines the field as one object (AppearancesInfo) and
+	// payloads send an array; both forms decode, an object as one element.
 	Appearances []Appearance `json:"appearances,omitempty"`
 	// Extensions lists the monitored extensions of a presence/line event.
 	Extensions []ExtensionRef `json:"extension,omitempty"`
@@ -141,26 +143,55 @@ type ExtensionRef struct {
 	ID string `json:"id,omitempty"`
 }
 
-// QueueMember is one agent in a call-queue presence event.
+// QueueMember is one agent in a call-queue presence event
+// (CallQueueMemberPresence).
 type QueueMember struct {
-	MemberID string `json:"memberId,omitempty"`
+	// Member identifies the agent.
+	Member Member `json:"member,omitzero"`
+	// AcceptQueueCalls reports whether the agent takes call-queue calls at
+	// all (the agent's own setting).
+	AcceptQueueCalls bool `json:"acceptQueueCalls,omitempty"`
 	// AcceptCurrentQueueCalls reports whether the agent takes this queue's
 	// calls.
 	AcceptCurrentQueueCalls bool `json:"acceptCurrentQueueCalls"`
 }
 
+// Member is the extension of a call-queue agent (CallQueueMember).
+type Member struct {
+	// ID identifies the agent's extension.
+	ID string `json:"id,omitempty"`
+	// Name is the agent's name.
+	Name string `json:"name,omitempty"`
+	// ExtensionNumber is the agent's short number.
+	ExtensionNumber string `json:"extensionNumber,omitempty"`
+	// Site is the site the agent belongs to.
+	Site *Site `json:"site,omitempty"`
+	// ExtensionSubType is one of the SubType* constants.
+	ExtensionSubType string `json:"extensionSubType,omitempty"`
+}
+
+// Site names a site of a multi-site account.
+type Site struct {
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
 // Info is the presence of one extension as the REST API returns it
 // (GET …/extension/{id}/presence and the records of account presence). It
 // carries the same fields as a notification body plus the extension's
-// identity.
+// identity. The REST form's extension object {id, uri, extensionNumber}
+// fills ExtensionID, ExtensionURI and ExtensionNumber; json.Marshal writes
+// those at top level, and decoding reads both forms.
 type Info struct {
 	Event
 	// URI is the resource address.
 	URI string `json:"uri,omitempty"`
+	// ExtensionURI is the address of the extension.
+	ExtensionURI string `json:"extensionUri,omitempty"`
 	// ExtensionNumber is the short number of the extension.
 	ExtensionNumber string `json:"extensionNumber,omitempty"`
 	// Message is the user's status message.
 	Message string `json:"message,omitempty"`
-	// CallerIDVisibility is All, None or PermittedUsers.
+	// CallerIDVisibility is one of the CallerIDVisibility* constants.
 	CallerIDVisibility string `json:"callerIdVisibility,omitempty"`
 }

@@ -22,8 +22,22 @@ func ParseQueueEvent(body []byte) (*QueueEvent, error) {
 // UnmarshalJSON decodes a call-queue presence notification body
 // tolerantly.
 func (e *QueueEvent) UnmarshalJSON(b []byte) error {
-	*e = QueueEvent{}
 	r := jsonx.NewReader(b)
+	e.DecodeFrom(&r)
+	if err := r.End(); err != nil {
+		return fmt.Errorf("presence: %w", err)
+	}
+	return nil
+}
+
+// DecodeFrom decodes the body from r, which notify shares with the rest of
+// the notification; a value of an unexpected shape is skipped and left in
+// r.Skipped. It is for package notify: callers decode with UnmarshalJSON.
+func (e *QueueEvent) DecodeFrom(r *jsonx.Reader) {
+	*e = QueueEvent{}
+	if r == nil {
+		return
+	}
 	for ok := r.Object(); ok; ok = r.More() {
 		switch string(r.Key()) {
 		case "extensionId":
@@ -36,8 +50,4 @@ func (e *QueueEvent) UnmarshalJSON(b []byte) error {
 			r.Skip()
 		}
 	}
-	if err := r.End(); err != nil {
-		return fmt.Errorf("presence: %w", err)
-	}
-	return nil
 }

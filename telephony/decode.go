@@ -10,7 +10,9 @@ import (
 // session read from the REST API (whose session id is named "id", and
 // whose party owner object is folded into AccountID and ExtensionID). A
 // malformed body returns an error naming the offending field and its byte
-// offset.
+// offset. A field whose value has another shape than the model's is
+// skipped and the rest decodes; notify.Decode reports such fields in
+// Header.Skipped.
 func ParseSession(body []byte) (*Session, error) {
 	var s Session
 	if err := s.UnmarshalJSON(body); err != nil {
@@ -26,6 +28,16 @@ func ParseParty(body []byte) (*Party, error) {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// DecodeFrom decodes the session r is at, as UnmarshalJSON does, leaving
+// skipped fields and errors in r. It is the hook ringwatch's own decoders
+// (notify.Decode) use to read a body inside a notification; other callers
+// use ParseSession or json.Unmarshal. A nil r does nothing.
+func (s *Session) DecodeFrom(r *jsonx.Reader) {
+	if r != nil {
+		decodeSession(r, s)
+	}
 }
 
 // UnmarshalJSON decodes a session body tolerantly.
@@ -101,8 +113,6 @@ func decodeSession(r *jsonx.Reader, s *Session) {
 
 func decodeParty(r *jsonx.Reader, p *Party) {
 	*p = Party{}
-	var ownerAccount, ownerExtension string
-	var attrQueueCall bool
 	for ok := r.Object(); ok; ok = r.More() {
 		switch string(r.Key()) {
 		case "id":
@@ -112,16 +122,50 @@ func decodeParty(r *jsonx.Reader, p *Party) {
 		case "extensionId":
 			p.ExtensionID = r.String()
 		case "owner":
-			ownerAccount, ownerExtension = "", ""
+			p.Owner = nil
+			if r.Null() {
+				continue
+			}
+			o := new(Owner)
 			for ok := r.Object(); ok; ok = r.More() {
 				switch string(r.Key()) {
 				case "accountId":
-					ownerAccount = r.String()
+					o.AccountID = r.String()
 				case "extensionId":
-					ownerExtension = r.String()
+					o.ExtensionID = r.String()
+				case "brandId":
+					o.BrandID = r.String()
 				default:
 					r.Skip()
 				}
+			}
+			p.Owner = o
+		case "metadata":
+			p.Metadata = nil
+			for ok := r.Array(); ok; ok = r.More() {
+				var md Metadata
+				for ok := r.Object(); ok; ok = r.More() {
+					if string(r.Key()) != "values" {
+						r.Skip()
+						continue
+					}
+					md.Values = nil
+					for ok := r.Array(); ok; ok = r.More() {
+						var v MetadataValue
+						for ok := r.Object(); ok; ok = r.More() {
+							switch string(r.Key()) {
+							case "id":
+								v.ID = r.String()
+							case "value":
+								v.Value = r.String()
+							default:
+								r.Skip()
+							}
+						}
+						md.Values = append(md.Values, v)
+					}
+				}
+				p.Metadata = append(p.Metadata, md)
 			}
 		case "direction":
 			p.Direction = r.Enum(enums)
@@ -207,15 +251,22 @@ func decodeParty(r *jsonx.Reader, p *Party) {
 		case "queueCall":
 			p.QueueCall = r.Bool()
 		case "attributes":
-			// The REST form's attributes.queueCall.
-			attrQueueCall = false
+			p.Attributes = nil
+			if r.Null() {
+				continue
+			}
+			a := new(Attributes)
 			for ok := r.Object(); ok; ok = r.More() {
-				if string(r.Key()) == "queueCall" {
-					attrQueueCall = r.Bool()
-				} else {
+				switch string(r.Key()) {
+				case "queueCall":
+					a.QueueCall = r.Bool()
+				case "emergencyCallback":
+					a.EmergencyCallback = r.Bool()
+				default:
 					r.Skip()
 				}
 			}
+			p.Attributes = a
 		case "missedCall":
 			p.MissedCall = r.Bool()
 		case "standAlone":
@@ -226,13 +277,15 @@ func decodeParty(r *jsonx.Reader, p *Party) {
 			r.Skip()
 		}
 	}
-	if p.AccountID == "" {
-		p.AccountID = ownerAccount
+	if o := p.Owner; o != nil {
+		if p.AccountID == "" {
+			p.AccountID = o.AccountID
+		}
+		if p.ExtensionID == "" {
+			p.ExtensionID = o.ExtensionID
+		}
 	}
-	if p.ExtensionID == "" {
-		p.ExtensionID = ownerExtension
-	}
-	if attrQueueCall {
+	if p.Attributes != nil && p.Attributes.QueueCall {
 		p.QueueCall = true
 	}
 }

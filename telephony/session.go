@@ -70,6 +70,13 @@ type Party struct {
 	// QueueCall reports whether the call came through a call queue (the
 	// REST form's attributes.queueCall is folded in).
 	QueueCall bool `json:"queueCall,omitempty"`
+	// Attributes holds the REST form's party attributes.
+	Attributes *Attributes `json:"attributes,omitempty"`
+	// Owner is the REST form's deprecated owner object; its account and
+	// extension are also folded into AccountID and ExtensionID.
+	Owner *Owner `json:"owner,omitempty"`
+	// Metadata is the REST form's call metadata.
+	Metadata []Metadata `json:"metadata,omitempty"`
 	// MissedCall reports whether the party missed the call.
 	MissedCall bool `json:"missedCall"`
 	// StandAlone reports that the party is not connected to the session's
@@ -78,6 +85,32 @@ type Party struct {
 	// Muted reports whether the party is muted (not reliable for hard
 	// phones).
 	Muted bool `json:"muted"`
+}
+
+// Attributes are the REST form's party attributes.
+type Attributes struct {
+	// QueueCall reports that the party is an agent of a call queue.
+	QueueCall bool `json:"queueCall,omitempty"`
+	// EmergencyCallback reports an emergency ring-back to the party.
+	EmergencyCallback bool `json:"emergencyCallback,omitempty"`
+}
+
+// Owner is the REST form's (deprecated) owner of a party.
+type Owner struct {
+	AccountID   string `json:"accountId,omitempty"`
+	ExtensionID string `json:"extensionId,omitempty"`
+	BrandID     string `json:"brandId,omitempty"`
+}
+
+// Metadata is one item of a party's call metadata (MetaData).
+type Metadata struct {
+	Values []MetadataValue `json:"values,omitempty"`
+}
+
+// MetadataValue is one value of call metadata.
+type MetadataValue struct {
+	ID    string `json:"id,omitempty"`
+	Value string `json:"value,omitempty"`
 }
 
 // Endpoint is one end of a call.

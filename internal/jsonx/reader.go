@@ -18,6 +18,10 @@ import (
 // The first error sticks: after it every method returns a zero value and
 // the loops below end, so a decoder needs to check Err only once, at the
 // end. Errors are *Error values that give the field path and byte offset.
+// Only malformed JSON is an error: a typed read (String, Enum, Int64,
+// Bool, Time, Object, Array) that meets a well-formed value of another
+// shape skips that value, records it (Skipped) and returns the zero value,
+// so one drifted field never costs the rest of the document.
 //
 // Objects and arrays are read with loops of this shape:
 //
@@ -35,11 +39,25 @@ import (
 //	}
 type Reader struct {
 	buf   []byte
+	str   string // when set, the same bytes as buf: strings are cut from it
 	pos   int
 	err   *Error
 	depth int // open objects and arrays, the index into path
 	path  [maxPath]pathElem
+	skips []Skipped // allocated only when a value is skipped
 }
+
+// Skipped is a well-formed value that a typed read skipped because it had
+// another shape than the model expects: where (a field path such as
+// "appearances" or "activeCalls[0].startTime") and why.
+type Skipped struct {
+	Path   string
+	Reason string
+}
+
+// MaxSkipped bounds the skipped values a Reader records; further ones are
+// skipped all the same but not recorded.
+const MaxSkipped = 64
 
 // maxPath bounds the nesting of Object and Array: the models are shallow,
 // so a deeper input is an error rather than a reason to grow.
@@ -80,6 +98,44 @@ func (e *Error) Error() string {
 // NewReader returns a Reader of b. The Reader does not copy b: strings it
 // returns are fresh copies, but Raw and Key alias b.
 func NewReader(b []byte) Reader { return Reader{buf: b} }
+
+// NewSharedReader returns a Reader of b whose strings are cut from s, which
+// must hold the same bytes as b (string(b) == s), instead of being
+// allocated one by one. Every string it returns keeps s alive; b must not
+// change while the Reader is in use.
+func NewSharedReader(b []byte, s string) Reader {
+	if len(s) != len(b) {
+		return Reader{buf: b}
+	}
+	return Reader{buf: b, str: s}
+}
+
+// Skipped returns the values skipped so far because of their shape, in
+// input order; nil when there were none.
+func (r *Reader) Skipped() []Skipped { return r.skips }
+
+// drift skips the value at from, which has the wrong shape for a typed
+// read, and records it with reason. A malformed value is still an error.
+func (r *Reader) drift(from int, reason string) {
+	if r.err != nil {
+		return
+	}
+	r.pos = from
+	r.skip(0)
+	if r.err != nil {
+		return
+	}
+	if len(r.skips) < MaxSkipped {
+		r.skips = append(r.skips, Skipped{Path: r.pathString(), Reason: reason})
+	}
+}
+
+// wrongShape is drift for the value at the current position, with the
+// reason "want <want>, got <its kind>".
+func (r *Reader) wrongShape(want string) {
+	r.peek()
+	r.drift(r.pos, "want "+want+", got "+r.what())
+}
 
 // Err returns the first error, or nil.
 func (r *Reader) Err() error {
@@ -132,6 +188,13 @@ func (r *Reader) pathString() string {
 		b.Write(p.key)
 	}
 	return b.String()
+}
+
+// Kind names the next value ("object", "string", "end of input", …) for
+// an error message.
+func (r *Reader) Kind() string {
+	r.peek()
+	return r.what()
 }
 
 // what names the next token for an error message.
@@ -189,11 +252,12 @@ func (r *Reader) Null() bool {
 
 // Object starts reading an object and reports whether it has a first
 // member; Key then reads the member's name. A null is read as an empty
-// object. Any other value is an error.
+// object. Any other value is skipped and recorded (Skipped).
 func (r *Reader) Object() bool { return r.open('{', '}', "object", pathElem{}) }
 
 // Array starts reading an array and reports whether it has a first
-// element. A null is read as an empty array. Any other value is an error.
+// element. A null is read as an empty array. Any other value is skipped
+// and recorded (Skipped).
 func (r *Reader) Array() bool { return r.open('[', ']', "array", pathElem{array: true}) }
 
 // open starts an object or an array, delimited by opening and closing, and
@@ -204,8 +268,11 @@ func (r *Reader) open(opening, closing byte, kind string, elem pathElem) bool {
 	case 'n':
 		r.literal("null")
 		return false
-	default:
+	case 0:
 		r.fail("want an " + kind + ", got " + r.what())
+		return false
+	default:
+		r.wrongShape("an " + kind)
 		return false
 	}
 	if r.depth >= maxPath {
@@ -354,6 +421,9 @@ func isHex4(b []byte) bool {
 // way encoding/json does (escapes decoded, invalid UTF-8 replaced).
 func (r *Reader) text(start int, inner []byte, flags int) string {
 	if flags == 0 || flags == strNonASCII && utf8.Valid(inner) {
+		if r.str != "" {
+			return r.str[start+1 : r.pos-1]
+		}
 		return string(inner)
 	}
 	s, err := unquoteSlow(r.buf[start:r.pos])
@@ -515,7 +585,7 @@ func (r *Reader) skip(depth int) {
 
 // String reads a string, or a number (kept as its literal digits, so large
 // ids stay exact), or a boolean ("true"/"false"); null is "". Objects and
-// arrays are errors.
+// arrays are skipped and recorded.
 func (r *Reader) String() string {
 	switch c := r.peek(); {
 	case c == '"':
@@ -526,7 +596,12 @@ func (r *Reader) String() string {
 		}
 		return r.text(start, inner, flags)
 	case c == '-' || c >= '0' && c <= '9':
-		return string(r.scanNumber())
+		start := r.pos
+		lit := r.scanNumber()
+		if r.str != "" && r.err == nil {
+			return r.str[start:r.pos]
+		}
+		return string(lit)
 	case c == 't':
 		r.literal("true")
 		return "true"
@@ -535,6 +610,9 @@ func (r *Reader) String() string {
 		return "false"
 	case c == 'n':
 		r.literal("null")
+		return ""
+	case c == '{' || c == '[':
+		r.wrongShape("a string")
 		return ""
 	}
 	r.fail("want a string, got " + r.what())
@@ -576,8 +654,7 @@ func (r *Reader) Int64() int64 {
 			return 0
 		}
 		if flags != 0 {
-			r.pos = from
-			r.fail("want an integer, got string")
+			r.drift(from, "want an integer, got string")
 			return 0
 		}
 		lit = inner
@@ -588,6 +665,9 @@ func (r *Reader) Int64() int64 {
 		}
 	case start == 'n':
 		r.literal("null")
+		return 0
+	case start == '{' || start == '[' || start == 't' || start == 'f':
+		r.wrongShape("an integer")
 		return 0
 	default:
 		r.fail("want an integer, got " + r.what())
@@ -600,8 +680,7 @@ func (r *Reader) Int64() int64 {
 	if err != nil {
 		f, ferr := strconv.ParseFloat(string(lit), 64)
 		if ferr != nil || f != float64(int64(f)) || f >= 1<<63 || f < -(1<<63) {
-			r.pos = from
-			r.fail("want an integer, got " + strconv.Quote(truncate(string(lit), 24)))
+			r.drift(from, "want an integer, got "+strconv.Quote(truncate(string(lit), 24)))
 			return 0
 		}
 		n = int64(f)
@@ -656,8 +735,10 @@ func (r *Reader) Bool() bool {
 		case len(inner) == 0 || strings.EqualFold(string(inner), "false"):
 			return false
 		}
-		r.pos = from
-		r.fail("want a boolean, got string " + strconv.Quote(truncate(string(inner), 24)))
+		r.drift(from, "want a boolean, got string "+strconv.Quote(truncate(string(inner), 24)))
+		return false
+	case '{', '[', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		r.wrongShape("a boolean")
 		return false
 	}
 	r.fail("want a boolean, got " + r.what())
@@ -672,6 +753,9 @@ func (r *Reader) Time() time.Time {
 		r.literal("null")
 		return time.Time{}
 	case '"':
+	case '{', '[', 't', 'f', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		r.wrongShape("a timestamp")
+		return time.Time{}
 	default:
 		r.fail("want a timestamp, got " + r.what())
 		return time.Time{}
@@ -689,8 +773,7 @@ func (r *Reader) Time() time.Time {
 	text := r.text(from, inner, flags)
 	t, err := ParseTime(text)
 	if err != nil && r.err == nil {
-		r.pos = from
-		r.fail("want a timestamp such as 2006-01-02T15:04:05.000Z, got " + strconv.Quote(truncate(text, 40)))
+		r.drift(from, "want a timestamp such as 2006-01-02T15:04:05.000Z, got "+strconv.Quote(truncate(text, 40)))
 	}
 	return t
 }

@@ -1,70 +1,48 @@
 package jsonx
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"strconv"
 	"time"
 	"unicode/utf8"
 )
 
+// The scalar types below are the Reader's tolerant reads packaged as
+// json.Unmarshaler, for structs decoded with encoding/json: they accept
+// exactly what the corresponding Reader method accepts, so there is one
+// definition of each tolerant form. Where the Reader would skip a value of
+// the wrong shape, they return an error, since encoding/json has no way to
+// report a skip.
+
 // String is a string that also accepts a JSON number (kept as its literal
-// digits), a boolean (kept as "true"/"false") and null (kept as ""). RingCentral
-// documents identifiers such as extensionId as strings but sends numbers in
-// several payloads.
+// digits), a boolean (kept as "true"/"false") and null (kept as ""), as
+// Reader.String does. RingCentral documents identifiers such as extensionId
+// as strings but sends numbers in several payloads.
 type String string
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (s *String) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 {
-		return fmt.Errorf("jsonx: empty value")
+	r := NewReader(b)
+	v := r.String()
+	if err := scalarErr(&r, b, stringType); err != nil {
+		return err
 	}
-	switch b[0] {
-	case '"':
-		v, err := unquote(b)
-		if err != nil {
-			return err
-		}
-		*s = String(v)
-		return nil
-	case 'n':
-		*s = ""
-		return nil
-	case 't', 'f':
-		*s = String(b)
-		return nil
-	case '{', '[':
-		return typeError(kind(b[0]), stringType)
-	default:
-		// A JSON number: keep its literal form, which preserves large ids
-		// exactly (a float64 round trip would not).
-		*s = String(b)
-		return nil
-	}
+	*s = String(v)
+	return nil
 }
 
-// Time is a time.Time that accepts RFC 3339 ("2019-07-09T16:17:38.286Z") and
-// the offset-without-colon form RingCentral also sends
-// ("2014-03-12T20:47:54.712+0000"), with or without fractional seconds. Null
-// and the empty string decode to the zero time.
+// Time is a time.Time that accepts what Reader.Time does: RFC 3339
+// ("2019-07-09T16:17:38.286Z") and the offset-without-colon form
+// RingCentral also sends ("2014-03-12T20:47:54.712+0000"), with or without
+// fractional seconds. Null and the empty string decode to the zero time.
 type Time time.Time
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *Time) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 {
-		return fmt.Errorf("jsonx: empty value")
-	}
-	if b[0] == 'n' {
-		*t = Time{}
-		return nil
-	}
-	if b[0] != '"' {
-		return typeError(kind(b[0]), timeType)
-	}
-	v, err := ParseTime(string(b[1 : len(b)-1]))
-	if err != nil {
+	r := NewReader(b)
+	v := r.Time()
+	if err := scalarErr(&r, b, timeType); err != nil {
 		return err
 	}
 	*t = Time(v)
@@ -92,55 +70,51 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, typeError("timestamp "+strconv.Quote(truncate(s, 40)), timeType)
 }
 
-// Bool is a bool that also accepts the strings "true" and "false" (the
-// documented PubNub request sends "encryption": "true") and null.
+// Bool is a bool that accepts what Reader.Bool does: true, false, null and
+// the strings "true", "false" in any case and "" (the documented PubNub
+// request sends "encryption": "true").
 type Bool bool
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *Bool) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 {
-		return fmt.Errorf("jsonx: empty value")
+	r := NewReader(b)
+	x := r.Bool()
+	if err := scalarErr(&r, b, boolType); err != nil {
+		return err
 	}
-	switch string(b) {
-	case "true", `"true"`, `"True"`, `"TRUE"`:
-		*v = true
-	case "false", `"false"`, `"False"`, `"FALSE"`, "null", `""`:
-		*v = false
-	default:
-		return typeError(kind(b[0]), boolType)
-	}
+	*v = Bool(x)
 	return nil
 }
 
-// Int64 is an int64 that also accepts a quoted number and null.
+// Int64 is an int64 that accepts what Reader.Int64 does: a number, a
+// quoted number, an integral float literal, null and "".
 type Int64 int64
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *Int64) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 {
-		return fmt.Errorf("jsonx: empty value")
-	}
-	if b[0] == 'n' {
-		*v = 0
-		return nil
-	}
-	if b[0] == '"' {
-		b = b[1 : len(b)-1]
-		if len(b) == 0 {
-			*v = 0
-			return nil
-		}
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		// Accept a float literal with an integral value (1e3, 5.0).
-		f, ferr := strconv.ParseFloat(string(b), 64)
-		if ferr != nil || f != float64(int64(f)) {
-			return typeError("number "+truncate(string(b), 24), int64Type)
-		}
-		n = int64(f)
+	r := NewReader(b)
+	n := r.Int64()
+	if err := scalarErr(&r, b, int64Type); err != nil {
+		return err
 	}
 	*v = Int64(n)
+	return nil
+}
+
+// scalarErr turns what a Reader of the single value b met into an error
+// for encoding/json: a syntax error as it is, a skipped value as a
+// *json.UnmarshalTypeError (so encoding/json adds the field's path).
+func scalarErr(r *Reader, b []byte, t reflect.Type) error {
+	if err := r.End(); err != nil {
+		return err
+	}
+	if sk := r.Skipped(); len(sk) > 0 {
+		what := "nothing"
+		if len(b) > 0 {
+			what = kind(b[0])
+		}
+		return &json.UnmarshalTypeError{Value: what + " (" + sk[0].Reason + ")", Type: t}
+	}
 	return nil
 }
 
@@ -200,21 +174,4 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
-}
-
-// unquote decodes a JSON string literal. The common case, no escapes, costs
-// one allocation for the result.
-func unquote(b []byte) (string, error) {
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return "", typeError("malformed string", stringType)
-	}
-	inner := b[1 : len(b)-1]
-	if bytes.IndexByte(inner, '\\') < 0 {
-		return string(inner), nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return "", err
-	}
-	return s, nil
 }

@@ -1,0 +1,16 @@
+package telephony_test
+
+import (
+	"testing"
+
+	"github.com/ringwatch/ringwatch/internal/modeltest"
+	"github.com/ringwatch/ringwatch/telephony"
+)
+
+// TestWireRoundTrip checks that the struct tags (json.Marshal) and the
+// decoder agree on every field of every model: a value with every field
+// filled survives Marshal then decode.
+func TestWireRoundTrip(t *testing.T) {
+	modeltest.RoundTrip(t, ".", []any{telephony.Session{}, telephony.Party{}},
+		[]string{"Change", "Client", "ClientOption", "Tracker", "Stats", "Call", "CallEndedError"}, 300)
+}
