@@ -100,7 +100,7 @@ func TestFaultTable(t *testing.T) {
 				sink.stallAt, sink.stall = 11, time.Second
 			}
 			tr := websocket.New(p.URL(), platformClient(t, p.Config()), websocket.WithSleep(s.sleep),
-				websocket.WithBackoffFunc(func(int) time.Duration { return 0 }), websocket.WithHeartbeat(50*time.Millisecond))
+				websocket.WithBackoffFunc(func(int) time.Duration { return 0 }), websocket.WithHeartbeat(300*time.Millisecond))
 			defer tr.Close(context.Background())
 			if err := tr.Open(context.Background(), []subscription.Filter{subscription.ExtensionPresence("~", subscription.Detailed())}, sink); err != nil {
 				t.Fatalf("Open: %v", err)
