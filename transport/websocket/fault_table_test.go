@@ -25,12 +25,38 @@ type stallRecorder struct {
 	stallAt int64
 	stall   time.Duration
 	once    sync.Once
+
+	smu  sync.Mutex
+	seqs map[int64]int // deliveries per presence sequence
+}
+
+// counts returns a copy of the deliveries per presence sequence.
+func (r *stallRecorder) counts() map[int64]int {
+	r.smu.Lock()
+	defer r.smu.Unlock()
+	out := make(map[int64]int, len(r.seqs))
+	for k, v := range r.seqs {
+		out[k] = v
+	}
+	return out
+}
+
+func (r *stallRecorder) has(seq int64) bool {
+	r.smu.Lock()
+	defer r.smu.Unlock()
+	return r.seqs[seq] > 0
 }
 
 func (r *stallRecorder) Deliver(ctx context.Context, m transport.Message) error {
+	var e struct{ Body struct{ Sequence int64 } }
+	_ = json.Unmarshal(m.Data, &e)
+	r.smu.Lock()
+	if r.seqs == nil {
+		r.seqs = map[int64]int{}
+	}
+	r.seqs[e.Body.Sequence]++
+	r.smu.Unlock()
 	if r.stallAt > 0 {
-		var e struct{ Body struct{ Sequence int64 } }
-		_ = json.Unmarshal(m.Data, &e)
 		if e.Body.Sequence == r.stallAt {
 			r.once.Do(func() {
 				select {
@@ -120,17 +146,8 @@ func TestFaultTable(t *testing.T) {
 					}
 				}
 			}
-			delivered := func() map[int64]int {
-				out := map[int64]int{}
-				for _, e := range sink.delivered() {
-					var b struct{ Sequence int64 }
-					_ = json.Unmarshal(e.Body, &b)
-					out[b.Sequence]++
-				}
-				return out
-			}
 			publish(10)
-			eventually(t, "first notifications", func() bool { return len(delivered()) == 10 })
+			eventually(t, "first notifications", func() bool { return sink.has(10) })
 			lost := sc.fault(p)
 			if lost {
 				eventually(t, "disconnection", func() bool { return sink.count(transport.Reconnecting) >= 1 })
@@ -144,13 +161,13 @@ func TestFaultTable(t *testing.T) {
 			}
 			publish(10)
 			last := seq
-			eventually(t, "the last notification", func() bool { return delivered()[last] > 0 })
+			eventually(t, "the last notification", func() bool { return sink.has(last) })
 			time.Sleep(50 * time.Millisecond) // a duplicate would arrive now
 
 			sink.mu.Lock()
 			states := append([]transport.State(nil), sink.states...)
 			sink.mu.Unlock()
-			got := delivered()
+			got := sink.counts()
 			r := faultRow{name: sc.name, published: int(seq)}
 			for _, st := range states {
 				switch st.Kind {
