@@ -190,8 +190,11 @@ func (s *Server) clientRequest(c *wsConn, sess *session, m clientMeta, body []by
 	s.mu.Lock()
 	req.Auth = sess.auth
 	s.requests = append(s.requests, req)
+	resp, faulted := s.takeFaultLocked(req)
 	s.mu.Unlock()
-	resp := s.cfg.Handle(c.ctx, req)
+	if !faulted {
+		resp = s.cfg.Handle(c.ctx, req)
+	}
 	if resp.Status == 0 {
 		resp.Status = http.StatusOK
 	}

@@ -93,6 +93,11 @@ type Stats struct {
 	// Sent notifications written to a socket (replays included); Buffered
 	// notifications kept for a disconnected session.
 	Sent, Buffered int
+	// AuthorizationRefused counts upgrades refused because they carried an
+	// Authorization header.
+	AuthorizationRefused int
+	// FaultsServed counts ClientRequests answered by a RequestFault.
+	FaultsServed int
 }
 
 // SessionInfo describes a session.
@@ -118,6 +123,7 @@ type Server struct {
 	bySub    map[string]*session
 	seq      int
 	failNext int
+	faults   []*RequestFault
 	mute     bool // do not answer heartbeats
 	stats    Stats
 	requests []Request
@@ -207,6 +213,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.wg.Done()
+	if r.Header.Get("Authorization") != "" {
+		// The gateway authenticates the single-use token in the URL. A
+		// stricter server refuses an upgrade that carries credentials of
+		// its own: the client has sent its REST token to the gateway host.
+		s.mu.Lock()
+		s.stats.AuthorizationRefused++
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"errorCode":"WSG-400","message":"Authorization header not allowed on the gateway"}`))
+		return
+	}
 	q := r.URL.Query()
 	token := q.Get("access_token")
 	var auth any

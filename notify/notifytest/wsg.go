@@ -237,6 +237,12 @@ type WebSocketStats struct {
 	// Sent notifications written to sockets (replays included); Buffered
 	// kept for disconnected sessions.
 	Sent, Buffered int
+	// AuthorizationRefused counts upgrades refused because they carried an
+	// Authorization header: the gateway authenticates the single-use token
+	// in the URL, and a client must not send it the REST token.
+	AuthorizationRefused int
+	// FaultsServed counts socket requests answered by InjectWebSocketFault.
+	FaultsServed int
 }
 
 // WebSocketStats returns the gateway's counters.
@@ -247,5 +253,6 @@ func (p *Platform) WebSocketStats() WebSocketStats {
 	}
 	s := d.srv.Stats()
 	return WebSocketStats{Connections: s.Connections, Recovered: s.Recovered, RecoveryFailed: s.RecoveryFailed,
-		Heartbeats: s.Heartbeats, Sent: s.Sent, Buffered: s.Buffered}
+		Heartbeats: s.Heartbeats, Sent: s.Sent, Buffered: s.Buffered,
+		AuthorizationRefused: s.AuthorizationRefused, FaultsServed: s.FaultsServed}
 }

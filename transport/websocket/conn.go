@@ -34,6 +34,9 @@ type conn struct {
 	err   error           // why the reader exited; read after done
 
 	lastRecv atomic.Int64 // UnixNano of the last frame received
+	// waiting is set while the reader waits for room in the delivery
+	// queue: the gateway is not silent then, the consumer is slow.
+	waiting atomic.Bool
 
 	mu       sync.Mutex
 	pending  map[string]*pending
@@ -162,8 +165,14 @@ func (c *conn) handle(ctx context.Context, f *frame, now time.Time) error {
 			t.noteDetails(&d)
 			if c.recovering && strings.EqualFold(d.RecoveryState, "Successful") {
 				// Before any replayed notification reaches the sink.
-				t.sink.State(transport.State{Kind: transport.Recovered, At: now, SubscriptionID: t.subscriptionID()})
+				t.emit(transport.State{Kind: transport.Recovered, At: now, SubscriptionID: t.subscriptionID()})
 				t.promote(c)
+			} else {
+				// A new session: it holds no subscription until one is
+				// created on it.
+				t.mu.Lock()
+				t.subHeld = false
+				t.mu.Unlock()
 			}
 			c.first <- firstFrame{details: d}
 			return nil
@@ -226,16 +235,19 @@ func (c *conn) deliver(ctx context.Context, f *frame, now time.Time) {
 			slog.String("subscription", string(head.SubscriptionID)))
 		return
 	}
-	if t.sinkDone.Load() {
-		return
+	msg := transport.Message{Data: env, Received: now, Transport: Name}
+	t.q.put(t.dctx, item{msg: msg}, false, c.setWaiting)
+}
+
+// setWaiting marks the reader waiting for room in the delivery queue, or
+// no longer. A wait ends as if a frame had just arrived (noted before the
+// mark is cleared, for watch): whatever the gateway sent meanwhile is
+// waiting to be read.
+func (c *conn) setWaiting(w bool) {
+	if !w {
+		c.lastRecv.Store(time.Now().UnixNano())
 	}
-	if err := t.sink.Deliver(ctx, transport.Message{Data: env, Received: now, Transport: Name}); err != nil {
-		if ctx.Err() == nil {
-			// The sink has ended: keep reading (pings) but stop delivering.
-			t.sinkDone.Store(true)
-			log.LogAttrs(ctx, slog.LevelDebug, "websocket: sink stopped", slog.String("error", err.Error()))
-		}
-	}
+	c.waiting.Store(w)
 }
 
 // answer resolves the pending request f answers, reporting whether there
@@ -259,7 +271,7 @@ func (c *conn) answer(f *frame) bool {
 		if status/100 == 2 || status == 0 {
 			status = http.StatusInternalServerError // an Error frame with a 2xx status
 		}
-		e := rest.ParseError(status, nil, f.body, time.Now())
+		e := rest.ParseError(status, f.headers(), f.body, time.Now())
 		e.Method, e.Path = p.method, p.path
 		p.ch <- result{status: status, err: e}
 		return true

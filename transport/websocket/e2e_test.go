@@ -287,7 +287,8 @@ func TestPlatformRateLimitedToken(t *testing.T) {
 	t.Cleanup(base.CloseIdleConnections)
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base})
 	p.FailNext("POST", "/restapi/oauth/wstoken", http.StatusTooManyRequests, "", 2)
-	tr := websocket.New(p.URL(), p.Config().Client(ctx), websocket.WithBackoff(time.Millisecond, 2*time.Millisecond))
+	s := &sleeps{}
+	tr := websocket.New(p.URL(), p.Config().Client(ctx), websocket.WithBackoff(time.Millisecond, 2*time.Millisecond), websocket.WithSleep(s.sleep))
 	sink := &recorder{}
 	if err := tr.Open(context.Background(), []subscription.Filter{subscription.AccountTelephonySessions()}, sink); err != nil {
 		t.Fatalf("Open after two 429s: %v", err)
@@ -295,5 +296,8 @@ func TestPlatformRateLimitedToken(t *testing.T) {
 	defer tr.Close(context.Background())
 	if n := sink.count(transport.Connected); n != 1 {
 		t.Errorf("%d Connected, want 1", n)
+	}
+	if diff := cmp.Diff([]time.Duration{websocket.DefaultRetryAfter, websocket.DefaultRetryAfter}, s.waits()); diff != "" {
+		t.Errorf("waits after 429 without Retry-After (-want +got):\n%s", diff)
 	}
 }

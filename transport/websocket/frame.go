@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -54,6 +55,8 @@ type meta struct {
 	MessageID jsonx.String `json:"messageId"`
 	Status    jsonx.Int64  `json:"status"`
 	WSC       *wsc         `json:"wsc"`
+	// Headers is the frame's headers object, parsed on demand.
+	Headers json.RawMessage `json:"headers"`
 }
 
 // frame is one parsed gateway frame: [meta, body?].
@@ -159,4 +162,24 @@ type connectionDetails struct {
 func parseErrorBody(b []byte) (code, msg string) {
 	e := rest.ParseError(0, nil, b, time.Time{})
 	return e.Code, e.Message
+}
+
+// headers returns the frame's headers (the answer's Retry-After among
+// them), ignoring values that are not strings or numbers.
+func (f *frame) headers() http.Header {
+	if len(f.meta.Headers) == 0 {
+		return nil
+	}
+	var m map[string]jsonx.Ref
+	if json.Unmarshal(f.meta.Headers, &m) != nil {
+		return nil
+	}
+	h := http.Header{}
+	for k, v := range m {
+		var s jsonx.String
+		if json.Unmarshal(v, &s) == nil && s != "" {
+			h.Set(k, string(s))
+		}
+	}
+	return h
 }

@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -21,6 +22,10 @@ type options struct {
 	openAttempts    int
 	requestTimeout  time.Duration
 	recoveryTimeout time.Duration
+	maxRetryAfter   time.Duration
+	deliveryBuffer  int
+	// sleep waits between attempts; tests replace it to see the waits.
+	sleep func(ctx context.Context, d time.Duration) bool
 }
 
 func defaultOptions() options {
@@ -33,8 +38,25 @@ func defaultOptions() options {
 		openAttempts:    3,
 		requestTimeout:  30 * time.Second,
 		recoveryTimeout: 180 * time.Second,
+		maxRetryAfter:   DefaultMaxRetryAfter,
+		deliveryBuffer:  DefaultDeliveryBuffer,
+		sleep:           sleep,
 	}
 }
+
+// The waits the platform asks for (issue 10.4), in Open and in
+// reconnections alike.
+const (
+	// DefaultRetryAfter is the wait after a 429 without Retry-After:
+	// RingCentral asks to retry "in 30 seconds or later", and a quicker
+	// retry restarts its 60 s penalty.
+	DefaultRetryAfter = 30 * time.Second
+	// DefaultMaxRetryAfter is the longest Retry-After waited for unless
+	// WithMaxRetryAfter says otherwise: a longer one is cut to it, so that
+	// Open (and notify.Subscribe) cannot block for as long as a server
+	// says. RingCentral's rate-limit penalty lasts 60 s.
+	DefaultMaxRetryAfter = 60 * time.Second
+)
 
 // DefaultReadLimit is the largest frame the transport accepts unless
 // WithReadLimit says otherwise: 4 MiB. (The library's own default, 32 KiB,
@@ -54,10 +76,12 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithDialClient sets the HTTP client that dials the gateway. By default
-// the transport dials with the base transport of the authorised client
-// given to New (the Bearer token is not sent to the gateway, which
-// authenticates the single-use token in the URL).
+// WithDialClient sets the HTTP client that dials the gateway, for a
+// proxy or TLS settings of your own. It must not be the authorised client
+// given to New, nor add an Authorization header: the gateway authenticates
+// the single-use token in the URL, and must not receive the REST access
+// token. By default the transport dials with a client of its own, a clone
+// of http.DefaultTransport without keep-alives.
 func WithDialClient(c *http.Client) Option {
 	return func(o *options) { o.dialClient = c }
 }
@@ -120,6 +144,32 @@ func WithRequestTimeout(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {
 			o.requestTimeout = d
+		}
+	}
+}
+
+// WithMaxRetryAfter sets the longest wait a Retry-After (or a 429 without
+// one, DefaultRetryAfter) imposes between attempts, in Open and in
+// reconnections; a longer Retry-After is cut to it (DefaultMaxRetryAfter
+// by default). Zero or less keeps the default.
+func WithMaxRetryAfter(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.maxRetryAfter = d
+		}
+	}
+}
+
+// WithDeliveryBuffer sets how many notifications may wait between the
+// connection's reader and the sink (DefaultDeliveryBuffer by default; at
+// most 32 MiB of them). While they wait, the connection keeps being read
+// (heartbeats, pings, errors); when the buffer is full the reader waits
+// for the consumer, the gateway keeps the rest, and that wait does not
+// count as silence from the gateway. Zero or less keeps the default.
+func WithDeliveryBuffer(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.deliveryBuffer = n
 		}
 	}
 }

@@ -11,11 +11,9 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
-	"golang.org/x/oauth2"
 
 	"github.com/ringwatch/ringwatch/internal/backoff"
 	"github.com/ringwatch/ringwatch/subscription"
@@ -47,9 +45,22 @@ type Transport struct {
 	subID   string
 	wsc     *wsc
 	recTO   time.Duration // recoveryTimeout of the current session
+	// subHeld says that the session of wsc holds subID: a session whose
+	// recovery failed has a new wsc but no subscription until it is
+	// created again, and recovering it would bring nothing.
+	subHeld bool
 	wg      sync.WaitGroup
 
-	sinkDone atomic.Bool
+	// ownDial is the dial client's transport when New made it (closed by
+	// Close).
+	ownDial *http.Transport
+
+	// Delivery (deliver.go): readers queue, one goroutine delivers.
+	q        *queue
+	dctx     context.Context // cancelled when Close begins
+	dcancel  context.CancelFunc
+	sinkDone bool          // the sink refused a delivery; delivery goroutine only
+	openAck  chan struct{} // closed once Open's Connected is delivered
 }
 
 var _ transport.Transport = (*Transport)(nil)
@@ -57,7 +68,13 @@ var _ transport.Transport = (*Transport)(nil)
 // New returns a transport for the platform at serverURL (such as
 // https://platform.ringcentral.com). hc must be authorised: it sends the
 // Bearer token with the request for the gateway token
-// (ringwatch.Config.Client gives one).
+// (ringwatch.Config.Client gives one), and with nothing else.
+//
+// The gateway is never dialled with hc: it authenticates the single-use
+// token in the gateway URL, and the REST access token that hc adds to
+// every request has no business on the gateway host. The transport dials
+// with a client of its own (a clone of http.DefaultTransport: proxy from
+// the environment, default TLS) unless WithDialClient gives one.
 func New(serverURL string, hc *http.Client, opts ...Option) *Transport {
 	o := defaultOptions()
 	for _, f := range opts {
@@ -69,22 +86,28 @@ func New(serverURL string, hc *http.Client, opts ...Option) *Transport {
 		hc = http.DefaultClient
 	}
 	t := &Transport{serverURL: strings.TrimRight(serverURL, "/"), hc: hc, opts: o, recTO: o.recoveryTimeout}
+	t.q = newQueue(o.deliveryBuffer, defaultDeliveryBytes)
 	t.dialClient = o.dialClient
 	if t.dialClient == nil {
-		t.dialClient = baseClient(hc)
+		t.ownDial, t.dialClient = dialClient()
 	}
 	return t
 }
 
-// baseClient is hc without its OAuth2 layer: the gateway authenticates the
-// token in the URL, and the Bearer token has no business there.
-func baseClient(hc *http.Client) *http.Client {
-	if ot, ok := hc.Transport.(*oauth2.Transport); ok {
-		c := *hc
-		c.Transport = ot.Base
-		return &c
+// dialClient returns a client for the upgrade requests that never
+// carries credentials: whatever wraps the caller's client (an OAuth2
+// RoundTripper adds the Authorization header inside, where no outer layer
+// could remove it) is left out. An upgraded connection is not pooled, so
+// keep-alives serve nothing.
+func dialClient() (*http.Transport, *http.Client) {
+	var tr *http.Transport
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		tr = dt.Clone()
+	} else {
+		tr = &http.Transport{Proxy: http.ProxyFromEnvironment}
 	}
-	return hc
+	tr.DisableKeepAlives = true
+	return tr, &http.Client{Transport: tr}
 }
 
 // Name returns "websocket".
@@ -119,6 +142,8 @@ func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sin
 	t.filters = append([]subscription.Filter(nil), filters...)
 	t.sink = sink
 	t.runCtx, t.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	t.dctx, t.dcancel = context.WithCancel(t.runCtx)
+	t.openAck = make(chan struct{})
 	t.mu.Unlock()
 
 	octx, cancel := context.WithCancel(ctx)
@@ -128,9 +153,16 @@ func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sin
 	for attempt := 1; ; attempt++ {
 		c, err := t.connect(octx, nil)
 		if err == nil {
-			if !t.goOwned(func() { t.run(c) }) {
+			dctx := t.dctx
+			if !t.goOwned(func() { t.deliverLoop(dctx) }) || !t.goOwned(func() { t.run(c) }) {
 				t.release(c)
 				return ErrClosed
+			}
+			// Connected reaches the sink before Open returns, as the
+			// first of everything.
+			select {
+			case <-t.openAck:
+			case <-dctx.Done():
 			}
 			return nil
 		}
@@ -140,9 +172,10 @@ func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sin
 		if attempt >= t.opts.openAttempts || !temporary(err) || octx.Err() != nil {
 			return fmt.Errorf("websocket: open: %w", err)
 		}
+		wait := t.retryDelay(err, attempt)
 		t.opts.logger.LogAttrs(ctx, slog.LevelWarn, "websocket: open failed, retrying",
-			slog.Int("attempt", attempt), slog.String("error", err.Error()))
-		if !sleep(octx, max(t.backoff(attempt), waitHint(err))) {
+			slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("error", err.Error()))
+		if !t.opts.sleep(octx, wait) {
 			return fmt.Errorf("websocket: open: %w", err)
 		}
 	}
@@ -185,7 +218,7 @@ func (t *Transport) connect(ctx context.Context, prev *lost) (*conn, error) {
 	q := u.Query()
 	q.Set("access_token", tok.AccessToken)
 	t.mu.Lock()
-	recovering := prev != nil && t.wsc != nil && t.subID != "" && time.Since(prev.at) < t.recTO
+	recovering := prev != nil && t.wsc != nil && t.subID != "" && t.subHeld && time.Since(prev.at) < t.recTO
 	var wscToken string
 	if recovering {
 		wscToken = t.wsc.Token
@@ -255,11 +288,12 @@ func (t *Transport) subscribed(c *conn, prev *lost, recoveryTried bool, recovery
 		}
 		t.mu.Lock()
 		t.subID = info.ID
+		t.subHeld = true
 		t.mu.Unlock()
 		t.promote(c)
 		now := time.Now()
 		if prev == nil {
-			t.sink.State(transport.State{Kind: transport.Connected, At: now, SubscriptionID: info.ID})
+			t.emitAck(transport.State{Kind: transport.Connected, At: now, SubscriptionID: info.ID}, t.openAck)
 			return nil
 		}
 		reason, cause := "session expired", error(ErrRecoveryFailed)
@@ -269,8 +303,8 @@ func (t *Transport) subscribed(c *conn, prev *lost, recoveryTried bool, recovery
 				cause = fmt.Errorf("%w (%s)", ErrRecoveryFailed, recoveryCode)
 			}
 		}
-		t.sink.State(transport.State{Kind: transport.Resubscribed, At: now, SubscriptionID: info.ID, Reason: reason, Err: cause})
-		t.sink.State(transport.State{Kind: transport.Gap, At: now, Since: prev.lastRecv, Until: now, SubscriptionID: info.ID, Reason: reason, Err: cause})
+		t.emit(transport.State{Kind: transport.Resubscribed, At: now, SubscriptionID: info.ID, Reason: reason, Err: cause})
+		t.emit(transport.State{Kind: transport.Gap, At: now, Since: prev.lastRecv, Until: now, SubscriptionID: info.ID, Reason: reason, Err: cause})
 		return nil
 	}
 }
@@ -383,6 +417,14 @@ func (t *Transport) watch(ctx context.Context, c *conn) error {
 			return c.err
 		case <-timer.C:
 		}
+		if c.waiting.Load() {
+			// The reader waits for the consumer, not for the gateway:
+			// that time is not silence (the reader notes the end of the
+			// wait as a reception).
+			hbAt = time.Time{}
+			timer.Reset(every)
+			continue
+		}
 		last := c.lastReceived()
 		idle := time.Since(last)
 		if !hbAt.IsZero() && last.After(hbAt) {
@@ -414,8 +456,8 @@ func (t *Transport) watch(ctx context.Context, c *conn) error {
 // attempts run out (then it fails the sink).
 func (t *Transport) reconnect(ctx context.Context, cause error, l *lost) *conn {
 	for attempt := 1; ; attempt++ {
-		t.sink.State(transport.State{Kind: transport.Reconnecting, At: time.Now(), Attempt: attempt, Err: cause, SubscriptionID: t.subscriptionID()})
-		if !sleep(ctx, max(t.backoff(attempt), waitHint(cause))) {
+		t.emitWait(item{state: &transport.State{Kind: transport.Reconnecting, At: time.Now(), Attempt: attempt, Err: cause, SubscriptionID: t.subscriptionID()}})
+		if !t.opts.sleep(ctx, t.retryDelay(cause, attempt)) {
 			return nil
 		}
 		c, err := t.connect(ctx, l)
@@ -429,20 +471,21 @@ func (t *Transport) reconnect(ctx context.Context, cause error, l *lost) *conn {
 			slog.Int("attempt", attempt), slog.String("error", err.Error()))
 		cause = err
 		if permanent(err) || (t.opts.maxAttempts > 0 && attempt >= t.opts.maxAttempts) {
-			t.sink.Fail(fmt.Errorf("websocket: reconnect (attempt %d): %w", attempt, err))
+			t.emitWait(item{fail: fmt.Errorf("websocket: reconnect (attempt %d): %w", attempt, err)})
 			return nil
 		}
 	}
 }
 
 // permanent reports an error that retrying cannot fix: the platform
-// refuses the subscription itself.
+// refuses the subscription itself, or the credentials are refused for good
+// (see authRefused).
 func permanent(err error) bool {
 	var ae *subscription.APIError
 	if errors.As(err, &ae) && ae.Path == subscriptionPath {
 		return ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusForbidden
 	}
-	return false
+	return authRefused(err)
 }
 
 // Close removes the subscription (a DELETE over the socket, bounded by ctx
@@ -464,8 +507,13 @@ func (t *Transport) Close(ctx context.Context) error {
 		return nil
 	}
 	t.closed = true
-	c, sub, cancel := t.cur, t.subID, t.cancel
+	c, sub, cancel, dcancel := t.cur, t.subID, t.cancel, t.dcancel
 	t.mu.Unlock()
+	if dcancel != nil {
+		// Nothing more reaches the sink, and a reader waiting for room
+		// goes back to reading (the DELETE's answer among the rest).
+		dcancel()
+	}
 
 	var err error
 	if c != nil && sub != "" && c.alive() {
@@ -494,6 +542,9 @@ func (t *Transport) Close(ctx context.Context) error {
 		cancel()
 	}
 	t.wg.Wait()
+	if t.ownDial != nil {
+		t.ownDial.CloseIdleConnections()
+	}
 	if err != nil {
 		return fmt.Errorf("websocket: close: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -61,7 +62,8 @@ func (t *Transport) fetchToken(ctx context.Context) (*wsToken, error) {
 }
 
 // temporary reports whether err may go away if the same step is retried:
-// rate limiting, 5xx, network failures, gateway timeouts.
+// rate limiting, 5xx, network failures, gateway timeouts. Credentials the
+// token endpoint refuses for good are not (authRefused).
 func temporary(err error) bool {
 	var ae *subscription.APIError
 	if errors.As(err, &ae) {
@@ -71,13 +73,53 @@ func temporary(err error) bool {
 	if errors.As(err, &ge) {
 		return ge.Timeout()
 	}
+	if authRefused(err) {
+		return false
+	}
 	return !errors.Is(err, ErrClosed) && !errors.Is(err, context.Canceled)
 }
 
-// waitHint is the wait err asks for (Retry-After), or zero.
+// authRefused reports a failure to get an access token that retrying
+// cannot fix: an invalid JWT, a revoked app or client (a 4xx other than
+// 429 from the token endpoint). ringwatch.Config.Client's transport returns
+// it as a *ringwatch.AuthError, whose Temporary method says so; it is
+// matched by that method so that the transport does not import the root
+// package. RingCentral allows 5 token requests a minute: retrying would
+// only use them up. Network errors also have a (deprecated) Temporary
+// method, and are retried.
+func authRefused(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return false
+	}
+	var te interface {
+		error
+		Temporary() bool
+	}
+	var ae *subscription.APIError
+	var ge *GatewayError
+	if errors.As(err, &ae) || errors.As(err, &ge) || !errors.As(err, &te) {
+		return false
+	}
+	return !te.Temporary()
+}
+
+// retryDelay is the wait before the attempt after attempt, which failed
+// with err: the backoff, or longer if the platform asked for it
+// (Retry-After, or DefaultRetryAfter for a 429 without one), the latter
+// capped at maxRetryAfter.
+func (t *Transport) retryDelay(err error, attempt int) time.Duration {
+	return max(t.backoff(attempt), min(waitHint(err), t.opts.maxRetryAfter))
+}
+
+// waitHint is the wait err asks for: its Retry-After, DefaultRetryAfter
+// for a 429 without one, or zero.
 func waitHint(err error) time.Duration {
 	var ae *subscription.APIError
 	if errors.As(err, &ae) {
+		if ae.RetryAfter <= 0 && ae.StatusCode == http.StatusTooManyRequests {
+			return DefaultRetryAfter
+		}
 		return ae.RetryAfter
 	}
 	return 0

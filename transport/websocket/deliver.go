@@ -1,0 +1,173 @@
+package websocket
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/ringwatch/ringwatch/transport"
+)
+
+// Delivery is decoupled from reading (issue 10.5). The reader of each
+// connection puts notifications and the state changes they follow on a
+// bounded queue; one delivery goroutine per transport hands them to the
+// sink in order. A consumer that stops reading for a while (the sink's
+// Deliver blocks under notify's Block policy) then no longer stops the
+// reader: heartbeat answers, pings, Error frames and request answers keep
+// being read while the queue fills. Only when the queue is full does the
+// reader stop, and the time it then waits for room is not counted as
+// silence from the gateway (see conn.waiting): a slow consumer is not a
+// dead gateway. Nothing is dropped: the gateway keeps what the reader has
+// not read yet.
+
+// DefaultDeliveryBuffer is how many notifications wait between the reader
+// and the sink unless WithDeliveryBuffer says otherwise.
+const DefaultDeliveryBuffer = 1024
+
+// defaultDeliveryBytes bounds the bytes of the notifications waiting.
+const defaultDeliveryBytes = 32 << 20
+
+// item is one call of the sink.
+type item struct {
+	msg   transport.Message // a notification when msg.Data != nil
+	state *transport.State
+	fail  error
+	ack   chan struct{} // closed once the sink has been called, if not nil
+}
+
+// queue is the bounded FIFO between the readers and the delivery
+// goroutine. Notifications count against its bounds; state changes and
+// Fail do not (a reader adds at most three per connection, and the run
+// goroutine waits for room before it adds its own), so that a reader never
+// waits for room to report a state.
+type queue struct {
+	maxNotes, maxBytes int
+
+	mu      sync.Mutex
+	items   []item
+	notes   int
+	bytes   int
+	changed chan struct{} // closed and replaced on every change
+}
+
+func newQueue(maxNotes, maxBytes int) *queue {
+	return &queue{maxNotes: maxNotes, maxBytes: maxBytes, changed: make(chan struct{})}
+}
+
+// fullLocked reports whether a notification of n bytes must wait. A
+// notification larger than maxBytes waits only for an empty queue.
+func (q *queue) fullLocked(n int) bool {
+	return q.notes >= q.maxNotes || (q.notes > 0 && q.bytes+n > q.maxBytes)
+}
+
+func (q *queue) signalLocked() {
+	close(q.changed)
+	q.changed = make(chan struct{})
+}
+
+// put adds it; a notification (or, with wait, anything) waits for room
+// until ctx is done. waiting, if not nil, is told when the wait begins and
+// ends. put reports whether it added it.
+func (q *queue) put(ctx context.Context, it item, wait bool, waiting func(bool)) bool {
+	n := len(it.msg.Data)
+	note := it.msg.Data != nil
+	q.mu.Lock()
+	for (note || wait) && q.fullLocked(n) {
+		ch := q.changed
+		q.mu.Unlock()
+		if waiting != nil {
+			waiting(true)
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+		if waiting != nil {
+			waiting(false)
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		q.mu.Lock()
+	}
+	q.items = append(q.items, it)
+	if note {
+		q.notes++
+		q.bytes += n
+	}
+	q.signalLocked()
+	q.mu.Unlock()
+	return true
+}
+
+// take removes the first item, waiting until there is one or ctx is done.
+func (q *queue) take(ctx context.Context) (item, bool) {
+	q.mu.Lock()
+	for len(q.items) == 0 {
+		ch := q.changed
+		q.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return item{}, false
+		}
+		q.mu.Lock()
+	}
+	it := q.items[0]
+	q.items[0] = item{}
+	q.items = q.items[1:]
+	if len(q.items) == 0 {
+		q.items = nil // let the backing array go
+	}
+	if it.msg.Data != nil {
+		q.notes--
+		q.bytes -= len(it.msg.Data)
+	}
+	q.signalLocked()
+	q.mu.Unlock()
+	return it, true
+}
+
+// deliverLoop hands the queue to the sink until ctx (the delivery context,
+// cancelled when Close begins) is done.
+func (t *Transport) deliverLoop(ctx context.Context) {
+	for {
+		it, ok := t.q.take(ctx)
+		if !ok {
+			return
+		}
+		switch {
+		case it.state != nil:
+			t.sink.State(*it.state)
+			if it.ack != nil {
+				close(it.ack)
+			}
+		case it.fail != nil:
+			t.sink.Fail(it.fail)
+		case t.sinkDone:
+			// The sink has ended: what is left is dropped.
+		default:
+			if err := t.sink.Deliver(ctx, it.msg); err != nil && ctx.Err() == nil {
+				t.sinkDone = true
+				t.opts.logger.LogAttrs(ctx, slog.LevelDebug, "websocket: sink stopped", slog.String("error", err.Error()))
+			}
+		}
+	}
+}
+
+// emit queues a state change behind the notifications read before it,
+// without waiting for room (readers call it).
+func (t *Transport) emit(st transport.State) {
+	t.q.put(t.dctx, item{state: &st}, false, nil)
+}
+
+// emitAck is emit with a channel closed once the sink has the state.
+func (t *Transport) emitAck(st transport.State, ack chan struct{}) {
+	t.q.put(t.dctx, item{state: &st, ack: ack}, false, nil)
+}
+
+// emitWait queues a state change or a failure, waiting for room first
+// (the run goroutine calls it, so that its reports stay bounded).
+func (t *Transport) emitWait(it item) {
+	t.q.put(t.dctx, it, true, nil)
+}

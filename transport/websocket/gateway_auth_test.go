@@ -1,0 +1,66 @@
+package websocket_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/transport"
+	"github.com/ringwatch/ringwatch/transport/websocket"
+)
+
+// headerTransport adds a header to every request, as any authorising
+// RoundTripper of the caller's would.
+type headerTransport struct {
+	base        http.RoundTripper
+	name, value string
+}
+
+func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(h.name, h.value)
+	return h.base.RoundTrip(r)
+}
+
+// Issue 9.6: the gateway never receives the REST access token. The
+// platform's gateway refuses an upgrade that carries an Authorization
+// header, as a stricter server would; the transport must connect (and
+// reconnect) through ringwatch.Config.Client, and through any other
+// authorising client, without one.
+func TestGatewayGetsNoAuthorization(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		wrap func(*http.Client) *http.Client
+	}{
+		{"Config.Client", func(hc *http.Client) *http.Client { return hc }},
+		{"caller's own wrapper", func(hc *http.Client) *http.Client {
+			return &http.Client{Transport: headerTransport{hc.Transport, "X-Caller", "1"}}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			leakcheck.Check(t)
+			p := newPlatform(t)
+			hc := tc.wrap(platformClient(t, p.Config()))
+			tr := websocket.New(p.URL(), hc, websocket.WithBackoff(time.Millisecond, 2*time.Millisecond), websocket.WithOpenAttempts(1))
+			defer tr.Close(context.Background())
+			sink := &recorder{}
+			if err := tr.Open(context.Background(), telephonyFilters, sink); err != nil {
+				t.Fatalf("Open: %v (gateway %+v)", err, p.WebSocketStats())
+			}
+			p.DropWebSockets()
+			eventually(t, "Recovered", func() bool { return sink.count(transport.Recovered) == 1 })
+			st := p.WebSocketStats()
+			if st.AuthorizationRefused != 0 || st.Connections != 2 {
+				t.Errorf("gateway stats %+v, want 2 connections and no Authorization header", st)
+			}
+			// The REST token did reach the REST endpoint.
+			for _, r := range p.Requests() {
+				if r.Path == "/restapi/oauth/wstoken" && r.Header.Get("Authorization") == "" {
+					t.Error("wstoken request without Authorization")
+				}
+			}
+		})
+	}
+}
