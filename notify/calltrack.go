@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/ringwatch/ringwatch/presence"
 	"github.com/ringwatch/ringwatch/telephony"
@@ -35,7 +36,8 @@ import (
 // under the Block policy, for the resync to finish, as it would for room in
 // a full buffer; the wait is bounded by the delivery's context, so a webhook
 // answers 503 within its bound (and its Transport then reports a *Gap).
-// Under DropOldest it is refused at once. A *Gap that
+// Under DropOldest the oldest held notification is dropped instead, and
+// the consumer receives an *Overflow in its place. A *Gap that
 // arrives during a resync is held like the rest, and one more resync
 // follows the current one, however many gaps came.
 //
@@ -137,16 +139,23 @@ func (c *callStage) process(ctx context.Context, ev Event, emit func(Event) erro
 // enqueue holds ev until the resync is done. Connection-state events are
 // few and are held beyond the bound, up to twice it; notifications are
 // refused at it, so that the transport reports the failure (a webhook
-// answers 503, and its Transport then reports a *Gap).
+// answers 503, and its Transport then reports a *Gap), or under DropOldest
+// the oldest of them is dropped and reported as an *Overflow.
 func (c *callStage) enqueue(ev Event) error {
-	notification := false
-	switch ev.(type) {
-	case *PresenceEvent, *TelephonyEvent, *DNDEvent, *QueuePresenceEvent, *RenewalReminder, *Unknown:
-		notification = true
-	}
+	notification := isNotification(ev)
 	switch {
 	case notification && len(c.queued) >= c.queueMax:
-		return errResyncBacklog
+		if c.host == nil || !c.host.dropOldest() {
+			return errResyncBacklog
+		}
+		// DropOldest never makes the transport wait, nor refuses: the
+		// oldest held notification makes room, and an *Overflow says so.
+		i := slices.IndexFunc(c.queued, func(q queuedEvent) bool { return isNotification(q.ev) })
+		if i < 0 {
+			return errResyncBacklog
+		}
+		c.queued = slices.Delete(c.queued, i, i+1)
+		c.host.dropped()
 	case !notification && len(c.queued) >= 2*c.queueMax:
 		c.log.Warn("notify: call tracking dropped a connection-state event held during a resync", "event", fmt.Sprintf("%T", ev))
 		return nil
@@ -157,6 +166,16 @@ func (c *callStage) enqueue(ev Event) error {
 	}
 	c.queued = append(c.queued, q)
 	return nil
+}
+
+// isNotification reports whether ev came from RingCentral (rather than
+// from the transport's connection state or from call tracking).
+func isNotification(ev Event) bool {
+	switch ev.(type) {
+	case *PresenceEvent, *TelephonyEvent, *DNDEvent, *QueuePresenceEvent, *RenewalReminder, *Unknown:
+		return true
+	}
+	return false
 }
 
 // drain handles the events held during a resync, in order, until one of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -83,5 +84,48 @@ func TestResyncBacklogBlocksUnboundedDelivery(t *testing.T) {
 	}
 	if got := <-seen; len(got) != n {
 		t.Fatalf("got %d of %d notifications after the resync: %v", len(got), n, got)
+	}
+}
+
+// Under DropOldest a full resync queue never refuses a delivery (which a
+// WebSocket or PubNub transport would take for the end of the
+// subscription): the oldest held notification is dropped, and the consumer
+// is told with an *Overflow.
+func TestResyncBacklogDropOldest(t *testing.T) {
+	leakcheck.Check(t)
+	rest := newFakeREST()
+	rest.gate = make(chan struct{})
+	s, ft := subscribe(t, WithBufferSize(2), WithOverflow(DropOldest),
+		WithCallTracking(ResyncFrom(rest, rest), ResyncExtensions("1"), fastRetry))
+	sink := ft.Sink()
+	sink.State(transport.State{Kind: transport.Gap, Reason: "gap"})
+	waitFor(t, "the resync to start", func() bool { return len(rest.readLog()) > 0 })
+	for i := range 4 {
+		note := telephonyNote(fmt.Sprint("u", i), "s-1", "p-1", i+1, telephony.Proceeding, "")
+		if err := sink.Deliver(context.Background(), msg(note)); err != nil {
+			t.Fatalf("Deliver %d under DropOldest: %v", i, err)
+		}
+	}
+	close(rest.gate)
+	var got []string
+	deadline := time.After(5 * time.Second)
+	for !slices.Contains(got, "u3") {
+		select {
+		case ev := <-s.Events():
+			switch e := ev.(type) {
+			case *Overflow:
+				got = append(got, fmt.Sprint("overflow ", e.Total))
+			case *TelephonyEvent:
+				got = append(got, e.UUID)
+			}
+		case <-deadline:
+			t.Fatalf("got %q", got)
+		}
+	}
+	// The buffer of 2 may drop more once the resync's own events come;
+	// what matters is that the newest notification arrived and the two
+	// oldest were reported as dropped.
+	if s.Stats().Dropped < 2 {
+		t.Errorf("Stats().Dropped = %d, want at least the 2 held notifications dropped", s.Stats().Dropped)
 	}
 }

@@ -96,6 +96,18 @@ func (st *stream) push(ctx context.Context, ev Event) error {
 	}
 }
 
+// drop counts an event dropped before it reached the buffer (held by a
+// stage), so that the consumer is told with an *Overflow.
+func (st *stream) drop() {
+	st.mu.Lock()
+	st.pending++
+	st.total++
+	st.lastAt = time.Now()
+	st.mu.Unlock()
+	st.dropped.Add(1)
+	signal(st.notEmpty)
+}
+
 // close stops intake; it reports whether this call did so.
 func (st *stream) close() bool {
 	st.mu.Lock()

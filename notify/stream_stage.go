@@ -108,6 +108,15 @@ func (h *stageHost) spawn(f func(ctx context.Context)) bool {
 	return true
 }
 
+// dropOldest reports whether the subscription drops events rather than
+// wait (the DropOldest policy); a stage that must hold events then drops
+// its oldest and reports it with dropped.
+func (h *stageHost) dropOldest() bool { return h.s.st.policy == DropOldest }
+
+// dropped counts an event a stage dropped under DropOldest, as the buffer
+// counts its own: the consumer receives an *Overflow in its place.
+func (h *stageHost) dropped() { h.s.st.drop() }
+
 // reenter runs f under the intake lock, as process would be run: emit
 // hands events to the stages after this one, or to the buffer. It waits
 // for the lock until the subscription ends (ErrClosed), and returns f's
