@@ -83,24 +83,10 @@ func (t *Transport) newHTTPTransport() *http.Transport {
 }
 
 // subscribe subscribes to channel from timetoken tt (0: from now),
-// leaving the previous channel.
-//
-// The order matters: the SDK's channel list must never be empty on a live
-// instance. Every Subscribe or Unsubscribe starts a new message worker that
-// hands off from the previous one by sending on an unbuffered exit channel
-// while holding a mutex (pubnub/go v7.4.0: subscription_manager.go:534-536).
-// A worker that sees an empty channel list exits without reading that
-// channel, so leaving first opened a window in which the old worker could
-// exit; the next worker then blocked on the send forever, holding the mutex:
-// messages stopped, and Destroy (which takes the mutex) hung, and with it
-// Close. So the new channel is joined before the old one is left. The
-// Unsubscribe drops the resume timetoken the SDK holds for its next poll
-// (subscription_manager.go:279), so the timetoken is applied last, by a
-// second Subscribe of the same channel.
+// leaving the previous channel first.
 func (s *session) subscribe(channel string, tt int64) {
-	if prev := s.channel; prev != "" && prev != channel {
-		s.pn.Subscribe().Channels([]string{channel}).Execute()
-		s.pn.Unsubscribe().Channels([]string{prev}).Execute()
+	if s.channel != "" && s.channel != channel {
+		s.pn.Unsubscribe().Channels([]string{s.channel}).Execute()
 	}
 	s.channel = channel
 	b := s.pn.Subscribe().Channels([]string{channel})
