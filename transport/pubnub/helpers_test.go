@@ -259,7 +259,7 @@ func (c *fakeClock) fireNoWait(t *testing.T) {
 	defer c.mu.Unlock()
 	for i := len(c.timers) - 1; i >= 0; i-- {
 		if !c.timers[i].stopped.Load() {
-			c.timers[i].c <- time.Now()
+			c.timers[i].send(t)
 			return
 		}
 	}
@@ -286,7 +286,7 @@ func (c *fakeClock) fire(t *testing.T) time.Duration {
 	for len(c.made) > 0 {
 		<-c.made
 	}
-	tm.c <- time.Now()
+	tm.send(t)
 	select {
 	case <-c.made:
 	case <-time.After(10 * time.Second):
@@ -301,8 +301,40 @@ type fakeTimer struct {
 	stopped atomic.Bool
 }
 
+// send fires the timer. Like a time.Timer's, its channel holds one value,
+// and a fire never blocks: firing a timer whose last value is still unread
+// is a test bug, reported at once.
+func (t *fakeTimer) send(tb testing.TB) {
+	tb.Helper()
+	select {
+	case t.c <- time.Now():
+	default:
+		tb.Fatal("fake timer fired again before the transport read its last firing")
+	}
+}
+
 func (t *fakeTimer) C() <-chan time.Time { return t.c }
 func (t *fakeTimer) Stop() bool          { return !t.stopped.Swap(true) }
+
+// closeOnCleanup closes tr when the test ends, and fails the test with
+// every goroutine's stack instead of hanging it if Close does not return:
+// Close waits for the control loop, which an SDK call can block.
+func closeOnCleanup(t *testing.T, tr *Transport) {
+	t.Helper()
+	t.Cleanup(func() {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = tr.Close(context.Background())
+		}()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			buf := make([]byte, 1<<20)
+			t.Errorf("Close did not return in 30 s; goroutines:\n%s", buf[:runtime.Stack(buf, true)])
+		}
+	})
+}
 
 // env is a test fixture: a fake PubNub origin and a fake REST API.
 type env struct {

@@ -200,7 +200,7 @@ func TestRenewalChangesChannelAndKey(t *testing.T) {
 	if err := tr.Open(context.Background(), filters, s); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = tr.Close(context.Background()) })
+	closeOnCleanup(t, tr)
 	s.waitState(t, transport.Connected, 1)
 	<-clk.made // the first renewal timer
 
@@ -264,7 +264,7 @@ func TestRenew404RecreatesWithGap(t *testing.T) {
 	if err := tr.Open(context.Background(), filters, s); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = tr.Close(context.Background()) })
+	closeOnCleanup(t, tr)
 	s.waitState(t, transport.Connected, 1)
 	<-clk.made
 	opened := time.Now()
@@ -304,7 +304,7 @@ func TestRecreateFailsForGood(t *testing.T) {
 	if err := tr.Open(context.Background(), filters, s); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = tr.Close(context.Background()) })
+	closeOnCleanup(t, tr)
 	<-clk.made
 	e.api.expire("sub-1")
 	e.api.mu.Lock()
