@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/callscript"
+	"github.com/ringwatch/ringwatch/internal/testkit/callscript"
 )
 
 // scriptState is a platform's world of scripted calls. mu serialises the

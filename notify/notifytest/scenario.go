@@ -1,6 +1,6 @@
 package notifytest
 
-import "github.com/ringwatch/ringwatch/internal/callscript"
+import "github.com/ringwatch/ringwatch/internal/testkit/callscript"
 
 // Scripted calls. A Script is a list of Steps over Endpoints (extensions of
 // the platform's account, a call queue, outside numbers); Platform.Play

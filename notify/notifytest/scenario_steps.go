@@ -3,7 +3,7 @@ package notifytest
 import (
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/callscript"
+	"github.com/ringwatch/ringwatch/internal/testkit/callscript"
 )
 
 // Each step waits after (scripted time) since the previous one. Calls and
