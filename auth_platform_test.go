@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	ringwatch "github.com/ringwatch/ringwatch"
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/subscription"
 	"golang.org/x/oauth2"

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/ringwatch/ringwatch/internal/fixture"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
 	"github.com/ringwatch/ringwatch/notify"
 )
 

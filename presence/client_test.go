@@ -12,9 +12,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/ringwatch/ringwatch/internal/fixture"
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
 	"github.com/ringwatch/ringwatch/internal/rest"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 )
 
 func setupClient(t *testing.T, opts ...ClientOption) (*http.ServeMux, *Client) {

@@ -9,8 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/ringwatch/ringwatch/internal/fixture"
 	"github.com/ringwatch/ringwatch/internal/jsonx"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
 	"github.com/ringwatch/ringwatch/presence"
 )
 

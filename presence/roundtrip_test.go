@@ -3,7 +3,7 @@ package presence_test
 import (
 	"testing"
 
-	"github.com/ringwatch/ringwatch/internal/modeltest"
+	"github.com/ringwatch/ringwatch/internal/testkit/modeltest"
 	"github.com/ringwatch/ringwatch/presence"
 )
 

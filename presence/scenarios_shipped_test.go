@@ -10,13 +10,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ringwatch/ringwatch/internal/callscript"
+	"github.com/ringwatch/ringwatch/internal/testkit/callscript"
 	"github.com/ringwatch/ringwatch/presence"
 	"github.com/ringwatch/ringwatch/telephony"
 )
 
 // These tests feed the presence notifications of the shipped call
-// scenarios (internal/callscript, the scripts notifytest plays) to a
+// scenarios (internal/testkit/callscript, the scripts notifytest plays) to a
 // presence.Tracker, extension by extension, as an extension's detailed
 // presence subscriber receives them.
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/ringwatch/ringwatch/internal/fixture"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
 )
 
 func TestTrackerOrdersAndMerges(t *testing.T) {

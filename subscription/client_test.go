@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/ringwatch/ringwatch/internal/fixture"
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 )
 
 const testToken = "test-access-token"

@@ -10,8 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/ringwatch/ringwatch/internal/fixture"
 	"github.com/ringwatch/ringwatch/internal/jsonx"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
 	"github.com/ringwatch/ringwatch/telephony"
 )
 

@@ -14,12 +14,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ringwatch/ringwatch/internal/callscript"
+	"github.com/ringwatch/ringwatch/internal/testkit/callscript"
 	"github.com/ringwatch/ringwatch/telephony"
 )
 
 // These tests feed the notifications of the shipped call scenarios
-// (internal/callscript, the same scripts notifytest plays) to a Tracker as
+// (internal/testkit/callscript, the same scripts notifytest plays) to a Tracker as
 // each kind of subscriber receives them: an account-level filter gets every
 // party of the account, an extension-level filter only that extension's.
 

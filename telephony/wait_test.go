@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 )
 
 func TestWaitReturnsAtOnce(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 )
 

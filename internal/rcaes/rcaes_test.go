@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/ringwatch/ringwatch/internal/fixture"
 	"github.com/ringwatch/ringwatch/internal/rcaes"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
 )
 
 type vector struct {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 )
 
 // fakeClock is a clock whose Sleep returns at once, moving the time on.

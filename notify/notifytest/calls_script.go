@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/callscript"
+	"github.com/ringwatch/ringwatch/internal/testkit/callscript"
 )
 
 // scriptState is a platform's world of scripted calls. mu serialises the
@@ -69,9 +69,9 @@ func WithPace(d time.Duration) PlayOption {
 // the platform's clock and follow the script's durations.
 //
 // Play returns what the script produced, also when it stops early: on a
-// step the script cannot play (*callscript.StepError, errors.Is
-// ErrBadStep), when ctx ends, or when a publication fails. Calls stopped
-// early stay in the model as they were.
+// step the script cannot play (errors.Is ErrBadStep), when ctx ends, or
+// when a publication fails. Calls stopped early stay in the model as they
+// were.
 func (p *Platform) Play(ctx context.Context, s Script, opts ...PlayOption) (*ScriptResult, error) {
 	var set playSettings
 	for _, o := range opts {
@@ -87,7 +87,7 @@ func (p *Platform) Play(ctx context.Context, s Script, opts ...PlayOption) (*Scr
 	if err != nil {
 		return res, err
 	}
-	player := st.world.Play(s, p.now())
+	player := st.world.Play(s.internal(), p.now())
 	for i := 0; ; i++ {
 		if i > 0 && set.pace > 0 && player.Remaining() > 0 {
 			if err := p.sleep(ctx, set.pace); err != nil {
@@ -107,21 +107,33 @@ func (p *Platform) Play(ctx context.Context, s Script, opts ...PlayOption) (*Scr
 			}
 		}
 		st.mu.Unlock()
-		res.Events = append(res.Events, evs...)
+		for j := range evs {
+			res.Events = append(res.Events, scriptEventFrom(&evs[j]))
+		}
 		switch {
 		case perr != nil:
 			return res, perr
 		case errors.Is(err, callscript.ErrDone):
 			return res, nil
 		case err != nil:
-			return res, err
+			return res, stepError(err)
 		}
 	}
 }
 
 // ErrBadStep is matched (errors.Is) by the error of a step Play cannot
 // play, such as one naming a call that does not exist.
-var ErrBadStep = callscript.ErrBadStep
+var ErrBadStep = errors.New("notifytest: bad step")
+
+// stepError restates the engine's error for a step it cannot play in
+// notifytest's terms.
+func stepError(err error) error {
+	var se *callscript.StepError
+	if !errors.As(err, &se) {
+		return err
+	}
+	return fmt.Errorf("%w: script %q, step %d (%s): %s", ErrBadStep, se.Script, se.Step, se.Op, se.Reason)
+}
 
 func (p *Platform) sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

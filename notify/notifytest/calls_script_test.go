@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -318,7 +319,7 @@ func TestRunMixStopsWithContext(t *testing.T) {
 func TestPlayErrors(t *testing.T) {
 	p, _ := start(t)
 	bad := notifytest.Script{Name: "bad", Steps: []notifytest.Step{notifytest.Answer(0, "none", "x")}}
-	if _, err := p.Play(context.Background(), bad); !errors.Is(err, notifytest.ErrBadStep) {
+	if _, err := p.Play(context.Background(), bad); !errors.Is(err, notifytest.ErrBadStep) || !strings.Contains(err.Error(), `notifytest: bad step: script "bad", step 0 (Answer)`) {
 		t.Fatalf("bad step: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

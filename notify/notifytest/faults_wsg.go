@@ -1,7 +1,7 @@
 package notifytest
 
 import (
-	"github.com/ringwatch/ringwatch/internal/fakewsg"
+	"github.com/ringwatch/ringwatch/internal/testkit/fakewsg"
 )
 
 // InjectWebSocketFault makes the WebSocket Gateway answer the next f.Count

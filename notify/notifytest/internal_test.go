@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/subscription"
 )
 

@@ -6,8 +6,8 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/fakepubnub"
 	"github.com/ringwatch/ringwatch/internal/rcaes"
+	"github.com/ringwatch/ringwatch/internal/testkit/fakepubnub"
 )
 
 // pubnubDeliverer publishes the notifications of PubNub subscriptions on

@@ -1,10 +1,6 @@
 package notifytest
 
-import (
-	"time"
-
-	"github.com/ringwatch/ringwatch/internal/callscript"
-)
+import "time"
 
 // Each step waits after (scripted time) since the previous one. Calls and
 // parties are named by labels: a call's label is given when it starts, a
@@ -13,64 +9,64 @@ import (
 // Dial starts call from from to to: the parties are set up and the callee
 // rings.
 func Dial(after time.Duration, call string, from, to Endpoint) Step {
-	return callscript.Dial(after, call, from, to)
+	return Step{Op: OpDial, After: after, Call: call, From: from, To: to}
 }
 
 // Ring makes to ring in call, as a call queue rings its agents.
 func Ring(after time.Duration, call string, to Endpoint) Step {
-	return callscript.Ring(after, call, to)
+	return Step{Op: OpRing, After: after, Call: call, To: to}
 }
 
 // Answer: party answers call; other ringing parties stop with
 // AgentAnswered and the caller is connected.
 func Answer(after time.Duration, call, party string) Step {
-	return callscript.Answer(after, call, party)
+	return Step{Op: OpAnswer, After: after, Call: call, Party: party}
 }
 
 // Hold: party puts call on hold.
 func Hold(after time.Duration, call, party string) Step {
-	return callscript.Hold(after, call, party)
+	return Step{Op: OpHold, After: after, Call: call, Party: party}
 }
 
 // Unhold: party resumes call (reported as Answered).
 func Unhold(after time.Duration, call, party string) Step {
-	return callscript.Unhold(after, call, party)
+	return Step{Op: OpUnhold, After: after, Call: call, Party: party}
 }
 
 // Park: party parks call at parkData ("*801").
 func Park(after time.Duration, call, party, parkData string) Step {
-	return callscript.Park(after, call, party, parkData)
+	return Step{Op: OpPark, After: after, Call: call, Party: party, ParkData: parkData}
 }
 
 // PickUp: by dials parkData, starting call, and picks up the call parked
 // there (the call labelled parked).
 func PickUp(after time.Duration, call string, by Endpoint, parked, parkData string) Step {
-	return callscript.PickUp(after, call, by, parked, parkData)
+	return Step{Op: OpPickUp, After: after, Call: call, From: by, Target: parked, ParkData: parkData}
 }
 
 // BlindTransfer: party transfers call to to without consulting.
 func BlindTransfer(after time.Duration, call, party string, to Endpoint) Step {
-	return callscript.BlindTransfer(after, call, party, to)
+	return Step{Op: OpBlindTransfer, After: after, Call: call, Party: party, To: to}
 }
 
 // AttendedTransfer: party completes the transfer of call to the other
 // party of the consultation call consult.
 func AttendedTransfer(after time.Duration, call, party, consult string) Step {
-	return callscript.AttendedTransfer(after, call, party, consult)
+	return Step{Op: OpAttendedTransfer, After: after, Call: call, Party: party, Target: consult}
 }
 
 // Conference: host merges the calls merge into the conference call conf.
 func Conference(after time.Duration, conf, host string, merge ...string) Step {
-	return callscript.Conference(after, conf, host, merge...)
+	return Step{Op: OpConference, After: after, Call: conf, Party: host, Merge: merge}
 }
 
 // Voicemail: the ringing party sends call to voicemail.
 func Voicemail(after time.Duration, call, party string) Step {
-	return callscript.Voicemail(after, call, party)
+	return Step{Op: OpVoicemail, After: after, Call: call, Party: party}
 }
 
 // Hangup: party leaves call; a call left with fewer than two connected
 // parties ends.
 func Hangup(after time.Duration, call, party string) Step {
-	return callscript.Hangup(after, call, party)
+	return Step{Op: OpHangup, After: after, Call: call, Party: party}
 }

@@ -8,12 +8,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/fakewsg"
+	"github.com/ringwatch/ringwatch/internal/testkit/fakewsg"
 	"github.com/ringwatch/ringwatch/subscription"
 )
 
 // The platform's WebSocket Gateway: POST /restapi/oauth/wstoken hands out
-// single-use tokens for ws://…/ws, where internal/fakewsg serves the
+// single-use tokens for ws://…/ws, where internal/testkit/fakewsg serves the
 // gateway protocol. Subscriptions made over a socket are created, updated
 // and deleted through the same code as the REST API (validation, "~"
 // expansion, limits), and Publish routes WebSocket subscriptions'

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/telephony"

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/fakepubnub"
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
 	"github.com/ringwatch/ringwatch/internal/rcaes"
+	"github.com/ringwatch/ringwatch/internal/testkit/fakepubnub"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/transport"
 )

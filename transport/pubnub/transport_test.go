@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/ringwatch/ringwatch/internal/fakepubnub"
-	"github.com/ringwatch/ringwatch/internal/fixture"
+	"github.com/ringwatch/ringwatch/internal/testkit/fakepubnub"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
 	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/transport"
 )

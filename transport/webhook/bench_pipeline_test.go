@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/fixture"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/subscription"
 )

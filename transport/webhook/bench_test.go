@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/fixture"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
 )
 
 // latencies collects per-request latencies from RunParallel's goroutines.

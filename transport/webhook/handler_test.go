@@ -17,8 +17,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ringwatch/ringwatch/internal/fixture"
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/transport"
 )
 

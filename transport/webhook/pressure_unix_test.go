@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/transport/webhook"
 )
 

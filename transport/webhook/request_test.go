@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ringwatch/ringwatch/internal/fixture"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/presence"
 )

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/fixture"
+	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
 )
 
 // BenchmarkHandleNotification measures the reader's work per

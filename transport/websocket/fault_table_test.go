@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/presence"
 	"github.com/ringwatch/ringwatch/subscription"

@@ -14,7 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/ringwatch/ringwatch/internal/fakewsg"
+	"github.com/ringwatch/ringwatch/internal/testkit/fakewsg"
 	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/transport"
 )

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 
-	"github.com/ringwatch/ringwatch/internal/fakepubnub"
+	"github.com/ringwatch/ringwatch/internal/testkit/fakepubnub"
 )
 
 func Example() {

@@ -14,8 +14,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ringwatch/ringwatch/internal/fakewsg"
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/fakewsg"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 )
 
 type client struct {

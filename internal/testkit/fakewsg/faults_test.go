@@ -9,8 +9,8 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/ringwatch/ringwatch/internal/fakewsg"
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/fakewsg"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 )
 
 // The gateway authenticates the token in the URL; an upgrade that also

@@ -8,7 +8,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/ringwatch/ringwatch/internal/fakewsg"
+	"github.com/ringwatch/ringwatch/internal/testkit/fakewsg"
 )
 
 func Example() {

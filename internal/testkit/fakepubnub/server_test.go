@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/ringwatch/ringwatch/internal/fakepubnub"
-	"github.com/ringwatch/ringwatch/internal/leakcheck"
+	"github.com/ringwatch/ringwatch/internal/testkit/fakepubnub"
+	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 )
 
 type env struct {
