@@ -99,9 +99,14 @@ type Stats struct {
 // range (ErrInvalidOption), or if t.Open fails (that error, wrapped).
 //
 // ctx governs the whole life of the subscription, not only its creation:
-// when ctx is done, the subscription ends as if Close had been called,
-// except that Err then returns the context's cause. Use a context that
-// lives as long as you want the events, and call Close in any case.
+// when ctx is done, the subscription ends as if Close had been called —
+// Events is closed, and the transport is stopped, removing the RingCentral
+// subscription, on a context of its own bounded by WithCloseTimeout, not
+// on ctx — except that Err then returns context.Cause(ctx), which matches
+// context.Canceled with errors.Is for a cancelled or signal.NotifyContext
+// context. So the natural program is enough: pass the signal.NotifyContext
+// of main to Subscribe, and defer Close, which then waits for the
+// transport's stop and returns its error.
 //
 // The transport delivers on its own goroutines; each notification is
 // decoded on the goroutine that delivers it, de-duplicated by uuid
