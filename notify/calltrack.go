@@ -45,7 +45,8 @@ import (
 // The telephony tracker is reachable with (*Subscription).Calls, to take a
 // Snapshot or Wait for a call to reach a state, and the presence tracker
 // with (*Subscription).Presence; UseTracker and UsePresenceTracker supply
-// them.
+// them. Given more than once, WithCallTracking adds its options to those
+// of the earlier calls: a subscription has one call tracking.
 func WithCallTracking(opts ...CallTrackingOption) Option {
 	return optionFunc(func(o *options) {
 		o.tracking = true
