@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 
 	"github.com/ringwatch/ringwatch/presence"
 	"github.com/ringwatch/ringwatch/telephony"
@@ -44,14 +45,12 @@ import (
 // The telephony tracker is reachable with (*Subscription).Calls, to take a
 // Snapshot or Wait for a call to reach a state, and the presence tracker
 // with (*Subscription).Presence; UseTracker and UsePresenceTracker supply
-// them.
+// them. Given more than once, WithCallTracking adds its options to those
+// of the earlier calls: a subscription has one call tracking.
 func WithCallTracking(opts ...CallTrackingOption) Option {
 	return optionFunc(func(o *options) {
-		o.stages = append(o.stages, func(o *options) stage {
-			c := newCallStage(o.logger, opts)
-			c.queueMax = max(o.bufferSize, 1)
-			return c
-		})
+		o.tracking = true
+		o.trackingOpts = append(o.trackingOpts, opts...)
 	})
 }
 
@@ -60,19 +59,20 @@ func WithCallTracking(opts ...CallTrackingOption) Option {
 // calls, and its Wait blocks until a call reaches a status; the tracker is
 // safe for use from any goroutine.
 func (s *Subscription) Calls() *telephony.Tracker {
-	// stages is set before Subscribe returns and never changes afterwards.
-	for _, st := range s.stages {
-		if c, ok := st.(*callStage); ok {
-			return c.calls
-		}
+	if s.tracker == nil {
+		return nil
 	}
-	return nil
+	return s.tracker.calls
 }
 
-// callStage is the pipeline stage of WithCallTracking. Its state is used
-// only by process, which the pipeline never runs concurrently; the
-// trackers have their own locks, for Calls and the presence accessors.
-type callStage struct {
+// callTracker is the call tracking of a Subscription (WithCallTracking):
+// the intake path hands it every event that is not a duplicate, one at a
+// time and in order (notifications and connection-state events, never
+// *Overflow), and it pushes each event, then the changes it caused, to the
+// buffer. Its fields other than mu's are used only under the intake lock;
+// the trackers have their own locks.
+type callTracker struct {
+	s     *Subscription
 	cfg   callTrackingConfig
 	log   *slog.Logger
 	calls *telephony.Tracker
@@ -80,13 +80,10 @@ type callStage struct {
 	// connected is set once the first *Connected has gone by.
 	connected bool
 	// buf is reused for each notification's changes: every change is
-	// copied into its own *CallChange, and the stage runs one event at a
+	// copied into its own *CallChange, and events are handled one at a
 	// time, so the tracker need not allocate a result per event.
 	buf []telephony.Change
 
-	// host runs the resync off the intake path (nil: in process, as in
-	// the stage's unit tests).
-	host *stageHost
 	// resyncing is set while a resync's goroutine runs; the events that
 	// come meanwhile wait in queued (at most queueMax notifications), and
 	// queuedResync says that one of them is a *Gap that will start the
@@ -95,6 +92,14 @@ type callStage struct {
 	queued       []queuedEvent
 	queueMax     int
 	queuedResync bool
+
+	// The resync goroutines, which the subscription owns: n of them run,
+	// idle is closed when n drops to zero, and closed stops new ones once
+	// shutdown waits for them.
+	mu     sync.Mutex
+	n      int
+	idle   chan struct{}
+	closed bool
 }
 
 // queuedEvent is an event held during a resync; resync marks the one *Gap
@@ -108,44 +113,47 @@ type queuedEvent struct {
 // and the events held meanwhile fill the queue.
 var errResyncBacklog = errors.New("notify: call tracking is resynchronising and its queue is full")
 
-func (c *callStage) start(h *stageHost) { c.host = h }
-
-func newCallStage(log *slog.Logger, opts []CallTrackingOption) *callStage {
+func newCallTracker(s *Subscription, o *options) *callTracker {
 	cfg := defaultCallTrackingConfig()
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
+	for _, opt := range o.trackingOpts {
+		if opt != nil {
+			opt(&cfg)
 		}
 	}
 	cfg.normalise()
-	c := &callStage{cfg: cfg, log: log, calls: cfg.tracker}
+	c := &callTracker{s: s, cfg: cfg, log: o.logger, calls: cfg.tracker, pres: cfg.presTracker,
+		queueMax: max(o.bufferSize, 1)}
 	if c.calls == nil {
 		c.calls = telephony.NewTracker(cfg.trackerOpts...)
 	}
-	c.pres = cfg.presTracker
 	if c.pres == nil {
 		c.pres = presence.NewTracker()
 	}
 	return c
 }
 
-func (c *callStage) process(ctx context.Context, ev Event, emit func(Event) error) error {
+// process handles ev, or holds it while a resync runs. The caller holds
+// the intake lock.
+func (c *callTracker) process(ctx context.Context, ev Event) error {
 	if c.resyncing {
 		return c.enqueue(ev)
 	}
-	return c.handle(ctx, ev, true, emit)
+	return c.handle(ctx, ev, true)
 }
+
+// emit pushes ev to the subscription's buffer.
+func (c *callTracker) emit(ctx context.Context, ev Event) error { return c.s.push(ctx, ev) }
 
 // enqueue holds ev until the resync is done. Connection-state events are
 // few and are held beyond the bound, up to twice it; notifications are
 // refused at it, so that the transport reports the failure (a webhook
 // answers 503, and its Transport then reports a *Gap), or under DropOldest
 // the oldest of them is dropped and reported as an *Overflow.
-func (c *callStage) enqueue(ev Event) error {
+func (c *callTracker) enqueue(ev Event) error {
 	notification := isNotification(ev)
 	switch {
 	case notification && len(c.queued) >= c.queueMax:
-		if c.host == nil || !c.host.dropOldest() {
+		if c.s.st.policy != DropOldest {
 			return errResyncBacklog
 		}
 		// DropOldest never makes the transport wait, nor refuses: the
@@ -155,7 +163,7 @@ func (c *callStage) enqueue(ev Event) error {
 			return errResyncBacklog
 		}
 		c.queued = slices.Delete(c.queued, i, i+1)
-		c.host.dropped()
+		c.s.st.drop()
 	case !notification && len(c.queued) >= 2*c.queueMax:
 		c.log.Warn("notify: call tracking dropped a connection-state event held during a resync", "event", fmt.Sprintf("%T", ev))
 		return nil
@@ -166,6 +174,60 @@ func (c *callStage) enqueue(ev Event) error {
 	}
 	c.queued = append(c.queued, q)
 	return nil
+}
+
+// spawn runs f on a goroutine owned by the subscription: f's ctx is done
+// when the subscription ends, and shutdown waits for f to return. spawn
+// reports false, and does nothing, once the subscription is ending.
+func (c *callTracker) spawn(f func(ctx context.Context)) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.s.ended() {
+		return false
+	}
+	if c.n == 0 {
+		c.idle = make(chan struct{})
+	}
+	c.n++
+	go func() {
+		defer func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.n--; c.n == 0 {
+				close(c.idle)
+				c.idle = nil
+			}
+		}()
+		f(c.s.ctx)
+	}()
+	return true
+}
+
+// idleChan returns a channel closed once no resync goroutine runs.
+func (c *callTracker) idleChan() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.idle == nil {
+		return closedChan
+	}
+	return c.idle
+}
+
+// wait returns once no resync goroutine runs; closing stops new ones from
+// starting.
+func (c *callTracker) wait(closing bool) {
+	for {
+		c.mu.Lock()
+		if closing {
+			c.closed = true
+		}
+		idle := c.idle
+		c.mu.Unlock()
+		if idle == nil {
+			return
+		}
+		<-idle
+	}
 }
 
 // isNotification reports whether ev came from RingCentral (rather than
@@ -180,7 +242,7 @@ func isNotification(ev Event) bool {
 
 // drain handles the events held during a resync, in order, until one of
 // them starts another resync.
-func (c *callStage) drain(ctx context.Context, emit func(Event) error) error {
+func (c *callTracker) drain(ctx context.Context) error {
 	for !c.resyncing && len(c.queued) > 0 {
 		q := c.queued[0]
 		c.queued[0] = queuedEvent{}
@@ -188,7 +250,7 @@ func (c *callStage) drain(ctx context.Context, emit func(Event) error) error {
 		if q.resync {
 			c.queuedResync = false
 		}
-		if err := c.handle(ctx, q.ev, q.resync, emit); err != nil {
+		if err := c.handle(ctx, q.ev, q.resync); err != nil {
 			return err
 		}
 	}
@@ -201,44 +263,44 @@ func (c *callStage) drain(ctx context.Context, emit func(Event) error) error {
 // handle is process for an event that is not held; a *Gap starts a resync
 // only if mayResync (a *Gap held during a resync that another held *Gap
 // already covers does not).
-func (c *callStage) handle(ctx context.Context, ev Event, mayResync bool, emit func(Event) error) error {
-	if err := emit(ev); err != nil {
+func (c *callTracker) handle(ctx context.Context, ev Event, mayResync bool) error {
+	if err := c.emit(ctx, ev); err != nil {
 		return err
 	}
 	switch e := ev.(type) {
 	case *TelephonyEvent:
 		c.buf = c.calls.AppendApply(c.buf[:0], &e.Body)
-		err := c.emitCalls(&e.Header, c.buf, false, emit)
+		err := c.emitCalls(ctx, &e.Header, c.buf, false)
 		clear(c.buf) // drop references to parties until the next event
 		return err
 	case *PresenceEvent:
-		if err := c.emitCalls(&e.Header, c.calls.Tick(), false, emit); err != nil {
+		if err := c.emitCalls(ctx, &e.Header, c.calls.Tick(), false); err != nil {
 			return err
 		}
 		if ch := c.applyPresence(e); ch != nil {
-			return c.emitPresence(&e.Header, []presence.Change{*ch}, false, emit)
+			return c.emitPresence(ctx, &e.Header, []presence.Change{*ch}, false)
 		}
 		return nil
 	case *Gap:
 		if mayResync {
-			return c.resync(ctx, &e.Header, e.Reason, emit)
+			return c.resync(ctx, &e.Header, e.Reason)
 		}
 	case *Connected:
 		first := !c.connected
 		c.connected = true
 		if first && c.cfg.onConnect {
-			return c.resync(ctx, &e.Header, "connected", emit)
+			return c.resync(ctx, &e.Header, "connected")
 		}
 	}
 	// The tracker has no goroutine of its own: held notifications (a
 	// reorder window) are released as other events go by.
-	return c.emitCalls(ev.EventHeader(), c.calls.Tick(), false, emit)
+	return c.emitCalls(ctx, ev.EventHeader(), c.calls.Tick(), false)
 }
 
 // emitCalls emits changes, each with a copy of h.
-func (c *callStage) emitCalls(h *Header, changes []telephony.Change, resync bool, emit func(Event) error) error {
+func (c *callTracker) emitCalls(ctx context.Context, h *Header, changes []telephony.Change, resync bool) error {
 	for i := range changes {
-		if err := emit(&CallChange{Header: *h, Change: changes[i], Resync: resync}); err != nil {
+		if err := c.emit(ctx, &CallChange{Header: *h, Change: changes[i], Resync: resync}); err != nil {
 			return err
 		}
 	}

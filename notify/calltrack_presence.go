@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"context"
+
 	"github.com/ringwatch/ringwatch/presence"
 	"github.com/ringwatch/ringwatch/subscription"
 )
@@ -9,17 +11,15 @@ import (
 // tracking (WithCallTracking), or nil if it has none. Its State gives the
 // merged presence of an extension; it is safe for use from any goroutine.
 func (s *Subscription) Presence() *presence.Tracker {
-	for _, st := range s.stages {
-		if c, ok := st.(*callStage); ok {
-			return c.pres
-		}
+	if s.tracker == nil {
+		return nil
 	}
-	return nil
+	return s.tracker.pres
 }
 
 // applyPresence applies a presence notification. A body without an
 // extension id (some variants) takes it from the event filter.
-func (c *callStage) applyPresence(e *PresenceEvent) *presence.Change {
+func (c *callTracker) applyPresence(e *PresenceEvent) *presence.Change {
 	body := &e.Body
 	if body.ExtensionID == "" {
 		f, err := subscription.ParseFilter(e.Event)
@@ -36,7 +36,7 @@ func (c *callStage) applyPresence(e *PresenceEvent) *presence.Change {
 // reconcilePresence applies the presence a resync read to the extensions
 // the tracker already follows; the others are not subscribed to, and
 // reporting them would be noise.
-func (c *callStage) reconcilePresence(infos []*presence.Info) []presence.Change {
+func (c *callTracker) reconcilePresence(infos []*presence.Info) []presence.Change {
 	var known []presence.Info
 	for _, info := range infos {
 		if _, ok := c.pres.State(info.ExtensionID); ok && info.ExtensionID != "" {
@@ -50,9 +50,9 @@ func (c *callStage) reconcilePresence(infos []*presence.Info) []presence.Change 
 }
 
 // emitPresence emits changes, each with a copy of h.
-func (c *callStage) emitPresence(h *Header, changes []presence.Change, resync bool, emit func(Event) error) error {
+func (c *callTracker) emitPresence(ctx context.Context, h *Header, changes []presence.Change, resync bool) error {
 	for i := range changes {
-		if err := emit(&PresenceChange{Header: *h, Change: changes[i], Resync: resync}); err != nil {
+		if err := c.emit(ctx, &PresenceChange{Header: *h, Change: changes[i], Resync: resync}); err != nil {
 			return err
 		}
 	}

@@ -98,10 +98,11 @@ type options struct {
 	logger       *slog.Logger
 	dedupWindow  int
 	closeTimeout time.Duration
-	// stages are built, in order, once every option has been applied, so
-	// that a stage can use the logger and other settings whatever the
-	// order of the options. See stage.
-	stages []func(*options) stage
+	// tracking turns call tracking on, with trackingOpts; it is built
+	// once every option has been applied, so that it can use the logger
+	// and the buffer size whatever the order of the options.
+	tracking     bool
+	trackingOpts []CallTrackingOption
 }
 
 func defaultOptions() options {

@@ -69,40 +69,32 @@ type callRead struct {
 	read     int // sessions read over REST
 }
 
-// resync runs the resync procedure after the event with header h, retrying
-// failures, and emits what it found. With a host, the REST reads run on
-// the host's goroutine and resync returns at once: the events that come
-// meanwhile are held (enqueue), and the goroutine comes back under the
-// intake lock to emit the results, then the held events (finish). Without
-// one, it reads in place. It returns only emit's error: a failure is
-// reported as a *ResyncFailed, and a context that ends stops it quietly
-// (the subscription is ending).
-func (c *callStage) resync(ctx context.Context, h *Header, trigger string, emit func(Event) error) error {
+// resync starts the resync procedure after the event with header h. The
+// REST reads run on a goroutine of the subscription, and resync returns at
+// once: the events that come meanwhile are held (enqueue), and the
+// goroutine comes back under the intake lock to emit the results, then the
+// held events (drain). A failure is reported as a *ResyncFailed, and a
+// subscription that ends stops it quietly. Without a resync source it only
+// releases what the tracker holds.
+func (c *callTracker) resync(ctx context.Context, h *Header, trigger string) error {
 	if c.cfg.sessions == nil {
-		return c.emitCalls(h, c.calls.Tick(), false, emit)
-	}
-	if c.host == nil {
-		r, attempts, err := c.readRetrying(ctx, trigger)
-		if ctx.Err() != nil {
-			return nil
-		}
-		return c.report(h, trigger, r, attempts, err, emit)
+		return c.emitCalls(ctx, h, c.calls.Tick(), false)
 	}
 	hdr := *h
-	c.resyncing = c.host.spawn(func(ctx context.Context) {
+	c.resyncing = c.spawn(func(ctx context.Context) {
 		r, attempts, err := c.readRetrying(ctx, trigger)
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || c.s.lockIntake(ctx) != nil {
 			return
 		}
-		// An error here means the subscription is ending: the events
-		// still held go with it, as the buffered ones do.
-		_ = c.host.reenter(func(ctx context.Context, emit func(Event) error) error {
-			c.resyncing = false
-			if err := c.report(&hdr, trigger, r, attempts, err, emit); err != nil {
-				return err
-			}
-			return c.drain(ctx, emit)
-		})
+		defer c.s.unlockIntake()
+		if c.s.ended() {
+			return // the events still held go, as the buffered ones do
+		}
+		c.s.curEv = nil
+		c.resyncing = false
+		if c.report(ctx, &hdr, trigger, r, attempts, err) == nil {
+			_ = c.drain(ctx) // an error means the subscription is ending
+		}
 	})
 	return nil
 }
@@ -111,7 +103,7 @@ func (c *callStage) resync(ctx context.Context, h *Header, trigger string, emit 
 // of attempts; it returns the read, or the last error, and the attempts
 // made. It touches only what is safe off the intake path: the
 // configuration and the trackers, which have their own locks.
-func (c *callStage) readRetrying(ctx context.Context, trigger string) (*callRead, int, error) {
+func (c *callTracker) readRetrying(ctx context.Context, trigger string) (*callRead, int, error) {
 	var err error
 	for attempt := 1; attempt <= c.cfg.attempts; attempt++ {
 		if attempt > 1 && !sleepCtx(ctx, c.retryDelay(attempt-1)) {
@@ -132,28 +124,28 @@ func (c *callStage) readRetrying(ctx context.Context, trigger string) (*callRead
 
 // report reconciles the models with a successful read and emits the
 // changes and *Resynced, or emits *ResyncFailed.
-func (c *callStage) report(h *Header, trigger string, r *callRead, attempts int, err error, emit func(Event) error) error {
+func (c *callTracker) report(ctx context.Context, h *Header, trigger string, r *callRead, attempts int, err error) error {
 	if err != nil {
 		c.log.Error("notify: call tracking gave up resynchronising", "trigger", trigger,
 			"attempts", attempts, "err", err)
-		return emit(&ResyncFailed{Header: *h, Trigger: trigger, Attempts: attempts, Err: err})
+		return c.emit(ctx, &ResyncFailed{Header: *h, Trigger: trigger, Attempts: attempts, Err: err})
 	}
 	changes := c.calls.Reconcile(r.sessions, telephony.ReasonResync)
-	if err := c.emitCalls(h, changes, true, emit); err != nil {
+	if err := c.emitCalls(ctx, h, changes, true); err != nil {
 		return err
 	}
-	if err := c.emitPresence(h, c.reconcilePresence(r.presence), true, emit); err != nil {
+	if err := c.emitPresence(ctx, h, c.reconcilePresence(r.presence), true); err != nil {
 		return err
 	}
 	c.log.Info("notify: call tracking resynchronised", "trigger", trigger, "attempt", attempts,
 		"sessions", r.read, "changes", len(changes))
-	return emit(&Resynced{Header: *h, Trigger: trigger, Attempts: attempts,
+	return c.emit(ctx, &Resynced{Header: *h, Trigger: trigger, Attempts: attempts,
 		Sessions: r.read, Active: c.calls.Stats().Active})
 }
 
 // retryDelay is the wait after the n-th failed attempt: minDelay doubled
 // n-1 times, capped at maxDelay, less up to a quarter of jitter.
-func (c *callStage) retryDelay(n int) time.Duration {
+func (c *callTracker) retryDelay(n int) time.Duration {
 	d := c.cfg.minDelay
 	for i := 1; i < n && d < c.cfg.maxDelay; i++ {
 		d *= 2
@@ -189,7 +181,7 @@ type sessionToRead struct {
 // §10.4): read the presence that lists the active calls, then each of
 // their telephony sessions, and each other call the tracker has as
 // active; a session that answers 404 has ended.
-func (c *callStage) read(ctx context.Context) (*callRead, error) {
+func (c *callTracker) read(ctx context.Context) (*callRead, error) {
 	r := &callRead{}
 	if p := c.cfg.presence; p != nil {
 		if c.cfg.account {
@@ -277,7 +269,7 @@ func (c *callStage) read(ctx context.Context) (*callRead, error) {
 // remote ones too, and a party that no notification will ever end would
 // keep the call open in the tracker for good. It returns nil for a session
 // with none of them that the tracker does not know.
-func (c *callStage) ourParties(s *telephony.Session, w sessionToRead, ours map[string]bool) *telephony.Session {
+func (c *callTracker) ourParties(s *telephony.Session, w sessionToRead, ours map[string]bool) *telephony.Session {
 	if s.TelephonySessionID == "" {
 		s.TelephonySessionID = w.id
 	}

@@ -96,8 +96,8 @@ func (st *stream) push(ctx context.Context, ev Event) error {
 	}
 }
 
-// drop counts an event dropped before it reached the buffer (held by a
-// stage), so that the consumer is told with an *Overflow.
+// drop counts an event dropped before it reached the buffer (held by call
+// tracking during a resync), so that the consumer is told with an *Overflow.
 func (st *stream) drop() {
 	st.mu.Lock()
 	st.pending++

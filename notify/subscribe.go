@@ -37,7 +37,7 @@ type Subscription struct {
 
 	// parent is the context given to Subscribe; ctx is derived from it and
 	// is cancelled when the subscription ends, to abort work done for it
-	// (a tracker's resync) on a transport's goroutine.
+	// (a call tracker's resync) off the transport's goroutines.
 	parent    context.Context
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -45,17 +45,17 @@ type Subscription struct {
 	stopAfter func() bool // guarded by mu
 
 	// intake serialises Deliver and State from decoding onwards, so that
-	// events leave in the order they came and stages run one at a time.
-	// It is a semaphore (capacity 1) rather than a sync.Mutex so that a
-	// Deliver waits for it only as long as its context allows: a webhook
-	// answers 503 within its bound instead of waiting behind a consumer
-	// that is slow. It may be held while waiting for room in the buffer;
-	// Close and Fail never take it while the subscription runs.
+	// events leave in the order they came and call tracking handles one at
+	// a time. It is a semaphore (capacity 1) rather than a sync.Mutex so
+	// that a Deliver waits for it only as long as its context allows: a
+	// webhook answers 503 within its bound instead of waiting behind a
+	// consumer that is slow. It may be held while waiting for room in the
+	// buffer; Close and Fail never take it. The fields below are used only
+	// under it.
 	intake chan struct{}
 	dedup  *dedupWindow
-	stages []stage
-	emits  []func(Event) error // emits[i] is the emit function of stages[i]
-	curCtx context.Context     // the context of the event being processed
+	// tracker is the call tracking (WithCallTracking), or nil.
+	tracker *callTracker
 	// curEv is the notification being delivered, and curPushed whether it
 	// has reached the buffer, which decides whether its uuid is recorded.
 	curEv     Event
@@ -64,13 +64,6 @@ type Subscription struct {
 
 	mu  sync.Mutex
 	err error // why the subscription ended, if not by Close
-
-	// bgN counts the goroutines stages run off the intake path (a
-	// resync), and bgIdle is closed when it drops to zero; bgClosed stops
-	// new ones once shutdown waits for them. All three are under mu.
-	bgN      int
-	bgIdle   chan struct{}
-	bgClosed bool
 
 	shutOnce sync.Once
 	closeErr error
@@ -106,9 +99,14 @@ type Stats struct {
 // range (ErrInvalidOption), or if t.Open fails (that error, wrapped).
 //
 // ctx governs the whole life of the subscription, not only its creation:
-// when ctx is done, the subscription ends as if Close had been called,
-// except that Err then returns the context's cause. Use a context that
-// lives as long as you want the events, and call Close in any case.
+// when ctx is done, the subscription ends as if Close had been called —
+// Events is closed, and the transport is stopped, removing the RingCentral
+// subscription, on a context of its own bounded by WithCloseTimeout, not
+// on ctx — except that Err then returns context.Cause(ctx), which matches
+// context.Canceled with errors.Is for a cancelled or signal.NotifyContext
+// context. So the natural program is enough: pass the signal.NotifyContext
+// of main to Subscribe, and defer Close, which then waits for the
+// transport's stop and returns its error.
 //
 // The transport delivers on its own goroutines; each notification is
 // decoded on the goroutine that delivers it, de-duplicated by uuid
@@ -156,19 +154,8 @@ func Subscribe(ctx context.Context, t transport.Transport, filters []subscriptio
 		s.transportName = n.Name()
 	}
 	s.ctx, s.cancel = context.WithCancel(ctx)
-	for _, mk := range o.stages {
-		if st := mk(&o); st != nil {
-			s.stages = append(s.stages, st)
-		}
-	}
-	s.emits = make([]func(Event) error, len(s.stages))
-	for i := range s.stages {
-		s.emits[i] = func(ev Event) error { return s.run(i+1, ev) }
-	}
-	for i, st := range s.stages {
-		if ss, ok := st.(stageStarter); ok {
-			ss.start(&stageHost{s: s, i: i})
-		}
+	if o.tracking {
+		s.tracker = newCallTracker(s, &o)
 	}
 
 	// The pump runs before Open because a transport may deliver (a
@@ -303,23 +290,6 @@ func (s *Subscription) lockIntake(ctx context.Context) error {
 
 func (s *Subscription) unlockIntake() { <-s.intake }
 
-// waitBackground returns once no goroutine of a stage runs; closing stops
-// new ones from starting.
-func (s *Subscription) waitBackground(closing bool) {
-	for {
-		s.mu.Lock()
-		if closing {
-			s.bgClosed = true
-		}
-		idle := s.bgIdle
-		s.mu.Unlock()
-		if idle == nil {
-			return
-		}
-		<-idle
-	}
-}
-
 // end records why the subscription ended and stops intake; the first
 // caller wins, and end reports whether it was this one. cause nil means
 // Close.
@@ -340,9 +310,9 @@ func (s *Subscription) shutdown(cause error) error {
 	s.shutOnce.Do(func() {
 		s.end(cause)
 		close(s.st.stop)
-		// Cancelled before the transport is closed: work on the
-		// transport's goroutines for this subscription (a stage's resync)
-		// must stop for the transport's Close to return.
+		// Cancelled before the transport is closed: work for this
+		// subscription on the transport's goroutines must stop for the
+		// transport's Close to return.
 		s.cancel()
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(s.parent), s.closeOpts.closeTimeout)
 		if err := s.t.Close(cctx); err != nil {
@@ -350,17 +320,9 @@ func (s *Subscription) shutdown(cause error) error {
 		}
 		cancel()
 		<-s.st.done
-		// The stages' goroutines see s.ctx done and exit.
-		s.waitBackground(true)
-		// No intake can be running now: the transport has stopped, and a
-		// Deliver from elsewhere would see the end before touching stages.
-		s.intake <- struct{}{}
-		for _, st := range s.stages {
-			if c, ok := st.(stageCloser); ok {
-				c.close()
-			}
+		if s.tracker != nil {
+			s.tracker.wait(true) // its resync sees s.ctx done and exits
 		}
-		s.unlockIntake()
 		s.mu.Lock()
 		stop := s.stopAfter
 		s.mu.Unlock()

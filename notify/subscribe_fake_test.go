@@ -26,6 +26,10 @@ type fakeTransport struct {
 	filters []subscription.Filter
 	opens   int
 	closes  int
+	// closeCtxErr and closeDeadline are what the last Close saw of its
+	// context: its error, and whether it had a deadline.
+	closeCtxErr   error
+	closeDeadline bool
 }
 
 func (f *fakeTransport) Name() string { return "fake" }
@@ -51,6 +55,8 @@ func (f *fakeTransport) Close(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.closes++
+	f.closeCtxErr = ctx.Err()
+	_, f.closeDeadline = ctx.Deadline()
 	return f.closeErr
 }
 

@@ -65,8 +65,7 @@ func (k sink) Deliver(ctx context.Context, m transport.Message) error {
 
 // deliver is one attempt of Deliver under the intake lock. When the event
 // is refused because a resync holds a full queue and the Block policy
-// applies, held is a channel that is closed once the stage's background
-// work is done.
+// applies, held is a channel that is closed once the resync is done.
 func (s *Subscription) deliver(ctx context.Context, ev Event, h *Header) (held <-chan struct{}, err error) {
 	// Every wait is bounded by ctx, this one too: a webhook answers 503
 	// within its bound rather than wait behind a slow consumer.
@@ -88,7 +87,7 @@ func (s *Subscription) deliver(ctx context.Context, ev Event, h *Header) (held <
 	s.curEv, s.curPushed = ev, false
 	err = s.process(ctx, ev)
 	// The uuid is remembered only once the notification is in the buffer
-	// (or a stage has taken it without error): a delivery that failed (a
+	// (or call tracking has held it): a delivery that failed (a
 	// webhook that answered RingCentral with an error after waiting too
 	// long) will be delivered again, and must not then be taken for a
 	// repeat.
@@ -97,18 +96,13 @@ func (s *Subscription) deliver(ctx context.Context, ev Event, h *Header) (held <
 	}
 	s.curEv = nil
 	if errors.Is(err, errResyncBacklog) && s.st.policy == Block {
-		s.mu.Lock()
-		idle := s.bgIdle
-		s.mu.Unlock()
-		if idle == nil { // the resync has just finished: try again at once
-			idle = closedChan
-		}
-		return idle, err
+		return s.tracker.idleChan(), err
 	}
 	return nil, err
 }
 
-// closedChan is a channel that is always ready.
+// closedChan is a channel that is always ready: the resync has just
+// finished, try again at once.
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // State turns a connection-state change into its event and buffers it.
@@ -134,15 +128,16 @@ func (k sink) State(st transport.State) {
 }
 
 // Fail ends the subscription with err; the consumer receives what is
-// buffered, then Events is closed and Err returns err. Work a stage does
-// off the intake path (a resync in progress, and the events held during
-// it) is finished first, so Fail may wait for it, until the subscription
-// is closed at the latest.
+// buffered, then Events is closed and Err returns err. A resync in
+// progress, and the events held during it, are finished first, so Fail
+// may wait for it, until the subscription is closed at the latest.
 func (k sink) Fail(err error) {
 	if err == nil {
 		err = ErrTransportStopped
 	}
-	k.s.waitBackground(false)
+	if k.s.tracker != nil {
+		k.s.tracker.wait(false)
+	}
 	if k.s.end(err) {
 		k.s.log.Error("notify: transport failed", "err", err)
 	}
@@ -157,30 +152,23 @@ func (s *Subscription) ended() bool {
 	}
 }
 
-// process runs ev through the stages into the buffer. The caller holds
-// intake.
+// process hands ev to call tracking, or pushes it to the buffer. The
+// caller holds intake.
 func (s *Subscription) process(ctx context.Context, ev Event) error {
-	if len(s.stages) == 0 {
-		err := s.st.push(ctx, ev)
-		s.curPushed = err == nil && ev == s.curEv
-		return err
+	if s.tracker != nil {
+		return s.tracker.process(ctx, ev)
 	}
-	s.curCtx = ctx
-	err := s.run(0, ev)
-	s.curCtx = nil
-	return err
+	return s.push(ctx, ev)
 }
 
-// run hands ev to stages[i], or to the buffer after the last stage.
-func (s *Subscription) run(i int, ev Event) error {
-	if i == len(s.stages) {
-		err := s.st.push(s.curCtx, ev)
-		if err == nil && ev == s.curEv {
-			s.curPushed = true
-		}
-		return err
+// push adds ev to the buffer, noting when it is the notification being
+// delivered. The caller holds intake.
+func (s *Subscription) push(ctx context.Context, ev Event) error {
+	err := s.st.push(ctx, ev)
+	if err == nil && ev == s.curEv {
+		s.curPushed = true
 	}
-	return s.stages[i].process(s.curCtx, ev, s.emits[i])
+	return err
 }
 
 func (s *Subscription) stateEvent(st transport.State) Event {

@@ -483,6 +483,37 @@ func TestSubscribeContextEndsSubscription(t *testing.T) {
 	}
 }
 
+// The natural program: one signal context given to Subscribe, and a
+// deferred Close. When the context ends, Events closes, Err reports the
+// context's cause, and the transport is closed — which removes the
+// RingCentral subscription — on a context of its own that is not done and
+// is bounded by WithCloseTimeout.
+func TestSubscribeContextEndClosesTransportOnBoundedContext(t *testing.T) {
+	leakcheck.Check(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ft := &fakeTransport{}
+	s, err := Subscribe(ctx, ft, testFilters, WithCloseTimeout(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel() // Ctrl-C
+	for range s.Events() {
+	}
+	if err := s.Err(); !errors.Is(err, context.Canceled) {
+		t.Errorf("Err = %v, want context.Canceled", err)
+	}
+	if err := s.Close(); err != nil { // the deferred Close
+		t.Errorf("Close: %v", err)
+	}
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if ft.closes != 1 || ft.closeCtxErr != nil || !ft.closeDeadline {
+		t.Errorf("transport Close: %d calls, its context's error %v, deadline %v; want 1 call on a live context with a deadline",
+			ft.closes, ft.closeCtxErr, ft.closeDeadline)
+	}
+}
+
 func TestSubscribeOpenFails(t *testing.T) {
 	leakcheck.Check(t)
 	openErr := &subscription.APIError{StatusCode: 429, Code: "CMN-301", Message: "Request rate exceeded"}

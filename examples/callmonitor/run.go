@@ -129,10 +129,7 @@ func (m *monitor) run(ctx context.Context) int {
 		ctx, cancel = context.WithTimeout(ctx, m.opts.duration)
 		defer cancel()
 	}
-	// Tokens are needed after Ctrl-C too, to remove the subscription, so
-	// the token source must not end with ctx.
-	bg := context.WithoutCancel(ctx)
-	hc := m.cfg.Client(bg)
+	hc := m.cfg.Client(context.Background()) // tokens refresh themselves
 	api := subscription.NewClient(m.cfg.ServerURL, hc, subscription.WithLogger(m.log))
 
 	tr, hook, err := m.transport(hc, api)
@@ -150,15 +147,12 @@ func (m *monitor) run(ctx context.Context) int {
 	if m.opts.account {
 		tracking = append(tracking, notify.ResyncAccount(0))
 	}
-	// The subscription lives until Close below; ctx only interrupts its
-	// creation, so that Ctrl-C during a slow login still exits.
-	subCtx, cancelSub := context.WithCancel(bg)
-	defer cancelSub()
-	stopAfter := context.AfterFunc(ctx, cancelSub)
-	sub, err := notify.Subscribe(subCtx, tr, filters, notify.WithCallTracking(tracking...), notify.WithLogger(m.log))
-	interrupted := !stopAfter()
+	// ctx bounds the subscription: on Ctrl-C (or -duration) its events
+	// end, and Close (below) still removes it from RingCentral within its
+	// own bound.
+	sub, err := notify.Subscribe(ctx, tr, filters, notify.WithCallTracking(tracking...), notify.WithLogger(m.log))
 	if err != nil {
-		if interrupted {
+		if ctx.Err() != nil {
 			m.out.stop(stopLine{Type: "stop", Time: time.Now(), Reason: stopReason(ctx)})
 			return exitOK
 		}
@@ -169,19 +163,11 @@ func (m *monitor) run(ctx context.Context) int {
 	code := m.loop(ctx, sub)
 
 	// Shut down in order: no more calls, then remove the subscription
-	// while the platform still answers. Events still buffered are dropped
-	// so that nothing upstream blocks on a full buffer meanwhile.
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		for range sub.Events() {
-		}
-	}()
+	// while the platform still answers.
 	if m.stopMix != nil {
 		m.stopMix()
 	}
 	closeErr := sub.Close()
-	<-drained
 	active := len(buildTable(time.Now(), sub.Calls().Snapshot()).Calls)
 	if code != exitOK {
 		return code
@@ -205,12 +191,13 @@ func (m *monitor) loop(ctx context.Context, sub *notify.Subscription) int {
 	}
 	for {
 		select {
-		case <-ctx.Done():
-			return exitOK
 		case now := <-tick:
 			m.out.table(buildTable(now, sub.Calls().Snapshot()))
 		case ev, ok := <-sub.Events():
 			if !ok {
+				if ctx.Err() != nil { // Ctrl-C, or -duration reached
+					return exitOK
+				}
 				fmt.Fprintln(m.stderr, "callmonitor: the subscription ended:", sub.Err())
 				return exitError
 			}

@@ -129,9 +129,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		o.publicURL = scheme + "://" + ln.Addr().String() + o.path
 	}
 
-	// Tokens outlive a SIGINT: the subscription is removed after it.
-	bg := context.WithoutCancel(ctx)
-	hc := cfg.Client(bg)
+	hc := cfg.Client(context.Background()) // tokens refresh themselves
 	api := subscription.NewClient(cfg.ServerURL, hc, subscription.WithLogger(log))
 	// RingCentral gives a webhook 3 s: a body must arrive within 2 s, and a
 	// notification waits at most 250 ms for room before the Handler
@@ -153,7 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}()
 	log.Info("serving", "listen", ln.Addr().String(), "path", o.path, "public_url", o.publicURL, "tls", o.tlsCert != "")
 	shutdownServer := func() {
-		sctx, cancel := context.WithTimeout(bg, 10*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(sctx); err != nil {
 			log.Warn("server shutdown", "err", err)
@@ -170,11 +168,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		filters = []subscription.Filter{subscription.AccountTelephonySessions()}
 		tracking = append(tracking, notify.ResyncAccount(0))
 	}
-	subCtx, cancelSub := context.WithCancel(bg)
-	defer cancelSub()
-	stopAfter := context.AfterFunc(ctx, cancelSub) // Ctrl-C while subscribing
-	sub, err := notify.Subscribe(subCtx, tr, filters, notify.WithCallTracking(tracking...), notify.WithLogger(log))
-	stopAfter()
+	// ctx bounds the subscription: on Ctrl-C its events end, and Close
+	// (below) still removes it from RingCentral within its own bound.
+	sub, err := notify.Subscribe(ctx, tr, filters, notify.WithCallTracking(tracking...), notify.WithLogger(log))
 	if err != nil {
 		log.Error("subscribe", "err", err)
 		shutdownServer()
@@ -196,9 +192,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 loop:
 	for {
 		select {
-		case <-ctx.Done():
-			log.Info("stopping", "cause", context.Cause(ctx).Error())
-			break loop
 		case err := <-serveErr:
 			log.Error("server", "err", err)
 			serveErr <- err // for shutdownServer
@@ -206,8 +199,12 @@ loop:
 			break loop
 		case ev, ok := <-sub.Events():
 			if !ok {
-				log.Error("subscription ended", "err", sub.Err())
-				code = exitError
+				if ctx.Err() != nil { // Ctrl-C, or -duration reached
+					log.Info("stopping", "cause", context.Cause(ctx).Error())
+				} else {
+					log.Error("subscription ended", "err", sub.Err())
+					code = exitError
+				}
 				break loop
 			}
 			logEvent(log, ev)
@@ -217,15 +214,7 @@ loop:
 	// Order matters: remove the subscription while the server still
 	// answers RingCentral, then stop serving.
 	stopMix()
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		for range sub.Events() { // nothing upstream may block on a full buffer
-		}
-	}()
-	err = sub.Close()
-	<-drained
-	if err != nil {
+	if err := sub.Close(); err != nil {
 		log.Error("remove subscription", "err", err)
 		code = exitError
 	} else {
