@@ -132,8 +132,9 @@ func (m *monitor) run(ctx context.Context) int {
 	// Tokens are needed after Ctrl-C too, to remove the subscription, so
 	// the token source must not end with ctx.
 	bg := context.WithoutCancel(ctx)
-	hc := m.cfg.Client(bg)
-	api := subscription.NewClient(m.cfg.ServerURL, hc, subscription.WithLogger(m.log))
+	rc := ringwatch.NewClient(m.cfg, ringwatch.WithLogger(m.log))
+	hc := rc.HTTPClient()
+	api := subscription.NewClient(rc)
 
 	tr, hook, err := m.transport(hc, api)
 	if err != nil {
@@ -146,7 +147,7 @@ func (m *monitor) run(ctx context.Context) int {
 	filters := m.filters()
 	m.out.start(m.startInfo(filters))
 
-	tracking := []notify.CallTrackingOption{notify.ResyncREST(m.cfg.ServerURL, hc), notify.ResyncOnConnect()}
+	tracking := []notify.CallTrackingOption{notify.ResyncREST(rc), notify.ResyncOnConnect()}
 	if m.opts.account {
 		tracking = append(tracking, notify.ResyncAccount(0))
 	}

@@ -131,8 +131,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	// Tokens outlive a SIGINT: the subscription is removed after it.
 	bg := context.WithoutCancel(ctx)
-	hc := cfg.Client(bg)
-	api := subscription.NewClient(cfg.ServerURL, hc, subscription.WithLogger(log))
+	rc := ringwatch.NewClient(cfg, ringwatch.WithLogger(log))
+	api := subscription.NewClient(rc)
 	// RingCentral gives a webhook 3 s: a body must arrive within 2 s, and a
 	// notification waits at most 250 ms for room before the Handler
 	// answers 503 (which the Transport reports as a Gap).
@@ -165,7 +165,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	filters := []subscription.Filter{subscription.ExtensionTelephonySessions(subscription.Me)}
-	tracking := []notify.CallTrackingOption{notify.ResyncREST(cfg.ServerURL, hc)}
+	tracking := []notify.CallTrackingOption{notify.ResyncREST(rc)}
 	if o.account {
 		filters = []subscription.Filter{subscription.AccountTelephonySessions()}
 		tracking = append(tracking, notify.ResyncAccount(0))
