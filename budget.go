@@ -35,7 +35,7 @@ const (
 
 // margin is the safety margin added to a group's window.
 func margin(window time.Duration) time.Duration {
-	return min(max(window/10, 50*time.Millisecond), 3*time.Second)
+	return min(max(window/10, 250*time.Millisecond), 3*time.Second)
 }
 
 // rateGroup is the budget's state of one group.
@@ -55,13 +55,14 @@ type rateGroup struct {
 type budget struct {
 	log *slog.Logger
 
-	mu     sync.Mutex
-	groups map[string]*rateGroup
+	mu      sync.Mutex
+	changed chan struct{} // closed when a group's limit or window changes
+	groups  map[string]*rateGroup
 	routes map[string]string // learned: route key → group
 }
 
 func newBudget(log *slog.Logger) *budget {
-	b := &budget{log: log, groups: make(map[string]*rateGroup), routes: make(map[string]string)}
+	b := &budget{log: log, changed: make(chan struct{}), groups: make(map[string]*rateGroup), routes: make(map[string]string)}
 	for _, g := range []struct {
 		name  string
 		limit int
@@ -82,32 +83,51 @@ func (b *budget) group(name string) *rateGroup {
 	return g
 }
 
-// reserve takes the next send slot of the request's group and returns
-// when it is. When ctx has a deadline before that slot, nothing is taken
-// and an error says so.
-func (b *budget) reserve(ctx context.Context, route string, now time.Time) (group string, at time.Time, err error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	g := b.group(b.routeGroup(route))
-	if g == nil {
-		return "", now, nil
-	}
-	at = later(now, g.hold)
-	if n := len(g.sends); n > 0 {
-		at = later(at, g.sends[n-1]) // slots never go back in time
-		if n >= g.limit {
-			at = later(at, g.sends[n-g.limit].Add(g.window+margin(g.window)))
+// acquire waits until a request of the route's group may leave, records
+// its send time and returns the group. A request that waits looks again
+// when its turn comes or when an answer has taught the budget a new limit
+// or window; it gives up when ctx ends.
+func (b *budget) acquire(ctx context.Context, route string) (string, error) {
+	for {
+		b.mu.Lock()
+		g := b.group(b.routeGroup(route))
+		if g == nil {
+			b.mu.Unlock()
+			return "", nil
+		}
+		now := time.Now()
+		at := g.next(now)
+		if !at.After(now) {
+			g.sends = append(g.sends, now)
+			if over := len(g.sends) - g.limit; over > 0 {
+				g.sends = slices.Delete(g.sends, 0, over)
+			}
+			b.mu.Unlock()
+			return g.name, nil
+		}
+		changed, name := b.changed, g.name
+		b.mu.Unlock()
+		d := at.Sub(now)
+		b.log.Debug("ringwatch: waiting for the rate-limit budget", slog.String("group", name), slog.Duration("wait", d))
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-changed:
+			t.Stop()
+		case <-ctx.Done():
+			t.Stop()
+			return name, fmt.Errorf("ringwatch: waiting %v for rate-limit group %s: %w", d.Round(time.Millisecond), name, ctx.Err())
 		}
 	}
-	if dl, ok := ctx.Deadline(); ok && at.After(now) && dl.Before(at) {
-		return g.name, at, fmt.Errorf("ringwatch: rate-limit group %s is spent until %s, after the context's deadline: %w",
-			g.name, at.Format(time.RFC3339Nano), context.DeadlineExceeded)
+}
+
+// next returns when the next request of g may leave.
+func (g *rateGroup) next(now time.Time) time.Time {
+	at := later(now, g.hold)
+	if n := len(g.sends); n >= g.limit && n > 0 {
+		at = later(at, g.sends[n-g.limit].Add(g.window+margin(g.window)))
 	}
-	g.sends = append(g.sends, at)
-	if over := len(g.sends) - g.limit; over > 0 {
-		g.sends = slices.Delete(g.sends, 0, over)
-	}
-	return g.name, at, nil
+	return at
 }
 
 // learn takes in what an answer says: the route's group, the group's limit
@@ -128,6 +148,11 @@ func (b *budget) learn(route, sentGroup string, status int, h http.Header, now t
 		return
 	}
 	if ok {
+		if l := min(rl.Limit, maxLimit); l > 0 && l != g.limit || rl.Window > 0 && rl.Window != g.window {
+			// Wake the waiters: their turn may have come sooner.
+			close(b.changed)
+			b.changed = make(chan struct{})
+		}
 		if rl.Limit > 0 {
 			g.limit = min(rl.Limit, maxLimit)
 			if over := len(g.sends) - g.limit; over > 0 {
@@ -177,35 +202,13 @@ func (b *budget) snapshot(now time.Time) []RateLimit {
 			}
 		}
 		rl.Remaining = max(g.limit-used, 0)
-		if g.hold.After(now) {
-			rl.WaitUntil = g.hold
-		}
-		if used >= g.limit && len(g.sends) >= g.limit {
-			rl.WaitUntil = later(rl.WaitUntil, g.sends[len(g.sends)-g.limit].Add(span))
-		}
-		if g.hold.After(now) {
-			rl.Remaining = 0
+		if at := g.next(now); at.After(now) {
+			rl.WaitUntil, rl.Remaining = at, 0
 		}
 		out = append(out, rl)
 	}
 	slices.SortFunc(out, func(a, b RateLimit) int { return strings.Compare(a.Group, b.Group) })
 	return out
-}
-
-// wait sleeps until at, or until ctx ends.
-func wait(ctx context.Context, group string, at time.Time) error {
-	d := time.Until(at)
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("ringwatch: waiting %v for rate-limit group %s: %w", d.Round(time.Millisecond), group, ctx.Err())
-	}
 }
 
 // budgetTransport sends each request when its group's budget allows, and
@@ -217,12 +220,7 @@ type budgetTransport struct {
 
 func (t *budgetTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	route := routeKey(req.Method, req.URL.Path)
-	group, at, err := t.b.reserve(req.Context(), route, time.Now())
-	if err == nil && time.Until(at) > 0 {
-		t.b.log.Debug("ringwatch: waiting for the rate-limit budget", slog.String("group", group),
-			slog.String("method", req.Method), slog.Duration("wait", time.Until(at)))
-		err = wait(req.Context(), group, at)
-	}
+	group, err := t.b.acquire(req.Context(), route)
 	if err != nil {
 		closeBody(req)
 		return nil, err
