@@ -147,6 +147,10 @@ func (b *budget) learn(route, sentGroup string, status int, h http.Header, now t
 	if g == nil {
 		return
 	}
+	if name != sentGroup {
+		// The request was counted in the wrong group: count it here too.
+		g.sends = append(g.sends, now)
+	}
 	if ok {
 		if l := min(rl.Limit, maxLimit); l > 0 && l != g.limit || rl.Window > 0 && rl.Window != g.window {
 			// Wake the waiters: their turn may have come sooner.
@@ -155,12 +159,12 @@ func (b *budget) learn(route, sentGroup string, status int, h http.Header, now t
 		}
 		if rl.Limit > 0 {
 			g.limit = min(rl.Limit, maxLimit)
-			if over := len(g.sends) - g.limit; over > 0 {
-				g.sends = slices.Delete(g.sends, 0, over)
-			}
 		}
 		if rl.Window > 0 {
 			g.window = rl.Window
+		}
+		if over := len(g.sends) - g.limit; over > 0 {
+			g.sends = slices.Delete(g.sends, 0, over)
 		}
 		if rl.Remaining <= 0 && rl.Limit > 0 && strings.TrimSpace(h.Get("X-Rate-Limit-Remaining")) != "" && status != http.StatusTooManyRequests {
 			// The server's window is spent: a window from now has surely
