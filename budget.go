@@ -58,7 +58,7 @@ type budget struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed when a group's limit or window changes
 	groups  map[string]*rateGroup
-	routes map[string]string // learned: route key → group
+	routes  map[string]string // learned: route key → group
 }
 
 func newBudget(log *slog.Logger) *budget {

@@ -151,7 +151,9 @@ func burstBare(ctx context.Context, t *testing.T, p *notifytest.Platform, hc *ht
 		wg.Go(func() { get(http.MethodGet, fmt.Sprintf("/restapi/v1.0/account/~/telephony/sessions/s-resync-%d", i)) })
 	}
 	for i := range 20 {
-		wg.Go(func() { get(http.MethodGet, fmt.Sprintf("/restapi/v1.0/account/~/telephony/sessions/s-control/parties/p-%d", i)) })
+		wg.Go(func() {
+			get(http.MethodGet, fmt.Sprintf("/restapi/v1.0/account/~/telephony/sessions/s-control/parties/p-%d", i))
+		})
 	}
 	wg.Go(func() { get(http.MethodPost, "/restapi/v1.0/subscription/"+info.ID+"/renew") })
 	wg.Wait()
