@@ -60,21 +60,28 @@ func (c Config) TokenSource(ctx context.Context) oauth2.TokenSource {
 // per MinReauthInterval; a 401 meanwhile is returned as it came.
 func (c Config) Client(ctx context.Context) *http.Client {
 	cc := contextClient(ctx)
+	base := cc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return c.authorised(ctx, base, cc)
+}
+
+// authorised returns a client that authorises every request sent through
+// rt, with tokens fetched as by TokenSource(ctx); like carries the
+// redirect policy, the jar and the timeout.
+func (c Config) authorised(ctx context.Context, rt http.RoundTripper, like *http.Client) *http.Client {
 	var src *reauthSource
 	if err := c.Validate(); err != nil {
 		src = newReauthSource(errSource{err})
 	} else {
 		src = newReauthSource(newJWTSource(ctx, c))
 	}
-	base := cc.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
 	return &http.Client{
-		Transport:     &authTransport{base: base, src: src},
-		CheckRedirect: cc.CheckRedirect,
-		Jar:           cc.Jar,
-		Timeout:       cc.Timeout,
+		Transport:     &authTransport{base: rt, src: src},
+		CheckRedirect: like.CheckRedirect,
+		Jar:           like.Jar,
+		Timeout:       like.Timeout,
 	}
 }
 

@@ -118,8 +118,7 @@ func TestPlatformRefreshThenFallback(t *testing.T) {
 
 func TestPlatformConcurrentCallersOneToken(t *testing.T) {
 	p, ctx := platform(t)
-	hc := p.Config().Client(ctx)
-	sc := subscription.NewClient(p.URL(), hc)
+	sc := subscription.NewClient(ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(p.HTTPClient())))
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
 	for range 20 {
@@ -163,7 +162,7 @@ func TestPlatformBadCredentialsNoSecrets(t *testing.T) {
 			if !errors.As(err, &ae) || ae.StatusCode/100 != 4 || ae.ErrorCode == "" {
 				t.Fatalf("err = %v, want a 4xx *AuthError with an OAuth code", err)
 			}
-			sc := subscription.NewClient(cfg.ServerURL, cfg.Client(ctx))
+			sc := subscription.NewClient(ringwatch.NewClient(cfg, ringwatch.WithHTTPClient(p.HTTPClient())))
 			_, err2 := sc.Create(ctx, subscription.CreateRequest{
 				EventFilters: []subscription.Filter{subscription.AccountTelephonySessions()},
 				DeliveryMode: subscription.DeliveryMode{TransportType: subscription.TransportPubNub},
@@ -186,7 +185,7 @@ func TestPlatformBadCredentialsNoSecrets(t *testing.T) {
 
 func TestPlatformSubscriptionLifecycle(t *testing.T) {
 	p, ctx := platform(t)
-	sc := subscription.NewClient(p.URL(), p.Config().Client(ctx))
+	sc := subscription.NewClient(ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(p.HTTPClient())))
 	info, err := sc.Create(ctx, subscription.CreateRequest{
 		EventFilters: []subscription.Filter{subscription.ExtensionPresence(subscription.Me, subscription.WithSIP())},
 		DeliveryMode: subscription.DeliveryMode{TransportType: subscription.TransportPubNub},
@@ -231,7 +230,7 @@ func TestPlatformRateLimitRetried(t *testing.T) {
 	p, ctx := platform(t)
 	var waits []time.Duration
 	sleep := func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
-	sc := subscription.NewClient(p.URL(), p.Config().Client(ctx), subscription.WithClock(nil, sleep))
+	sc := subscription.NewClient(ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(p.HTTPClient())), subscription.WithClock(nil, sleep))
 	p.FailNext("GET", "/restapi/v1.0/subscription", 429, "2", 1)
 	p.FailNext("GET", "/restapi/v1.0/subscription", 429, "", 1)
 	p.FailNext("GET", "/restapi/v1.0/subscription", 503, "", 1)

@@ -34,10 +34,10 @@
 //
 //	cfg, err := ringwatch.ConfigFromEnv()
 //	// …
-//	hc := cfg.Client(ctx)
-//	sub, err := notify.Subscribe(ctx, websocket.New(cfg.ServerURL, hc),
+//	rc := ringwatch.NewClient(cfg)
+//	sub, err := notify.Subscribe(ctx, websocket.New(rc.ServerURL(), rc.HTTPClient()),
 //		[]subscription.Filter{subscription.ExtensionTelephonySessions(subscription.Me)},
-//		notify.WithCallTracking(notify.ResyncREST(cfg.ServerURL, hc)))
+//		notify.WithCallTracking(notify.ResyncREST(rc)))
 //	// …
 //	defer sub.Close() // removes the RingCentral subscription
 //	for ev := range sub.Events() {

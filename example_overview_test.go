@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/subscription"
@@ -26,10 +27,10 @@ func Example_callStates() {
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base})
 
 	cfg := p.Config() // in a program: cfg, err := ringwatch.ConfigFromEnv()
-	hc := cfg.Client(ctx)
-	sub, err := notify.Subscribe(ctx, websocket.New(cfg.ServerURL, hc),
+	rc := ringwatch.NewClient(cfg, ringwatch.WithHTTPClient(&http.Client{Transport: base}))
+	sub, err := notify.Subscribe(ctx, websocket.New(rc.ServerURL(), rc.HTTPClient()),
 		[]subscription.Filter{subscription.ExtensionTelephonySessions(subscription.Me)},
-		notify.WithCallTracking(notify.ResyncREST(cfg.ServerURL, hc)))
+		notify.WithCallTracking(notify.ResyncREST(rc)))
 	if err != nil {
 		fmt.Println(err)
 		return

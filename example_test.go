@@ -33,7 +33,7 @@ func ExampleConfigFromEnv() {
 		return
 	}
 	ctx := context.Background()
-	subs := subscription.NewClient(cfg.ServerURL, cfg.Client(ctx))
+	subs := subscription.NewClient(ringwatch.NewClient(cfg))
 	info, err := subs.Create(ctx, subscription.CreateRequest{
 		EventFilters: []subscription.Filter{subscription.AccountTelephonySessions()},
 		DeliveryMode: subscription.DeliveryMode{TransportType: subscription.TransportPubNub},

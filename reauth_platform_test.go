@@ -75,7 +75,7 @@ func createPubNub(ctx context.Context, sc *subscription.Client) (*subscription.I
 func TestClientRefreshesTokenInvalidatedByServer(t *testing.T) {
 	clock := newFakeReauthClock(t)
 	p, ctx := platform(t)
-	sc := subscription.NewClient(p.URL(), p.Config().Client(ctx), subscription.WithMaxAttempts(1))
+	sc := subscription.NewClient(ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(p.HTTPClient())), subscription.WithMaxAttempts(1))
 	info, err := createPubNub(ctx, sc)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +137,7 @@ func TestClientRefreshesTokenInvalidatedByServer(t *testing.T) {
 func TestClientConcurrent401sShareOneRefresh(t *testing.T) {
 	newFakeReauthClock(t)
 	p, ctx := platform(t)
-	sc := subscription.NewClient(p.URL(), p.Config().Client(ctx), subscription.WithMaxAttempts(1))
+	sc := subscription.NewClient(ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(p.HTTPClient())), subscription.WithMaxAttempts(1))
 	info, err := createPubNub(ctx, sc)
 	if err != nil {
 		t.Fatal(err)
@@ -167,8 +167,9 @@ func TestClientConcurrent401sShareOneRefresh(t *testing.T) {
 func TestClientDoesNotResendWhatItCannot(t *testing.T) {
 	newFakeReauthClock(t)
 	p, ctx := platform(t)
-	hc := p.Config().Client(ctx)
-	sc := subscription.NewClient(p.URL(), hc, subscription.WithMaxAttempts(1))
+	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(p.HTTPClient()))
+	hc := rc.HTTPClient()
+	sc := subscription.NewClient(rc, subscription.WithMaxAttempts(1))
 	if _, err := createPubNub(ctx, sc); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,9 @@
 package notify
 
 import (
-	"net/http"
 	"time"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/presence"
 	"github.com/ringwatch/ringwatch/telephony"
 )
@@ -113,11 +113,11 @@ func ResyncFrom(sessions SessionGetter, pres PresenceGetter) CallTrackingOption 
 	return func(c *callTrackingConfig) { c.sessions, c.presence = sessions, pres }
 }
 
-// ResyncREST makes a resync read the calls from RingCentral's REST API at
-// serverURL through hc, which must authorise the requests
-// (ringwatch.Config.Client), with telephony.Client and presence.Client.
-func ResyncREST(serverURL string, hc *http.Client) CallTrackingOption {
-	return ResyncFrom(telephony.NewClient(serverURL, hc), presence.NewClient(serverURL, hc))
+// ResyncREST makes a resync read the calls from RingCentral's REST API
+// through rc (its login and rate-limit budget), with telephony.Client and
+// presence.Client.
+func ResyncREST(rc *ringwatch.Client) CallTrackingOption {
+	return ResyncFrom(telephony.NewClient(rc), presence.NewClient(rc))
 }
 
 // ResyncExtensions makes a resync read the presence of the given

@@ -7,8 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/oauth2"
-
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
@@ -29,13 +28,13 @@ func TestE2ESubscribeContextEndRemovesSubscription(t *testing.T) {
 	t.Cleanup(p.Close)
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
-	hc := p.Config().Client(context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base}))
+	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(&http.Client{Transport: base}))
 
 	ctx, cancel := context.WithCancel(t.Context()) // signal.NotifyContext in a program
 	defer cancel()
-	sub, err := notify.Subscribe(ctx, websocket.New(p.URL(), hc),
+	sub, err := notify.Subscribe(ctx, websocket.New(rc.ServerURL(), rc.HTTPClient()),
 		[]subscription.Filter{subscription.ExtensionTelephonySessions(subscription.Me)},
-		notify.WithCallTracking(notify.ResyncREST(p.URL(), hc)), notify.WithCloseTimeout(10*time.Second))
+		notify.WithCallTracking(notify.ResyncREST(rc)), notify.WithCloseTimeout(10*time.Second))
 	if err != nil {
 		t.Fatalf("Subscribe: %v", err)
 	}

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/oauth2"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
@@ -234,8 +234,8 @@ func TestE2EResyncAfterFailedRecovery(t *testing.T) {
 	t.Cleanup(p.Close)
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base})
-	hc := p.Config().Client(ctx)
+	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(&http.Client{Transport: base}))
+	hc := rc.HTTPClient()
 
 	g := &gate{}
 	t.Cleanup(g.open)
@@ -244,7 +244,7 @@ func TestE2EResyncAfterFailedRecovery(t *testing.T) {
 		subscription.ExtensionPresence("~", subscription.Detailed(), subscription.WithSIP()),
 		subscription.ExtensionTelephonySessions("~"),
 	}, notify.WithCallTracking(
-		notify.ResyncREST(p.URL(), hc),
+		notify.ResyncREST(rc),
 		notify.ResyncRetry(3, 10*time.Millisecond, 50*time.Millisecond),
 	))
 	if err != nil {

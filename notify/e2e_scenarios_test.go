@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/oauth2"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
@@ -39,11 +39,12 @@ func TestE2EShippedScenarios(t *testing.T) {
 	t.Cleanup(p.Close)
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
-	hc := p.Config().Client(context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base}))
+	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(&http.Client{Transport: base}))
+	hc := rc.HTTPClient()
 
 	sub, err := notify.Subscribe(t.Context(), websocket.New(p.URL(), hc), []subscription.Filter{
 		subscription.AccountTelephonySessions(),
-	}, notify.WithCallTracking(notify.ResyncREST(p.URL(), hc)))
+	}, notify.WithCallTracking(notify.ResyncREST(rc)))
 	if err != nil {
 		t.Fatalf("Subscribe: %v", err)
 	}

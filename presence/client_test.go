@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/internal/rest"
 	"github.com/ringwatch/ringwatch/internal/testkit/fixture"
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
@@ -26,7 +27,18 @@ func setupClient(t *testing.T, opts ...ClientOption) (*http.ServeMux, *Client) {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	hc := &http.Client{Transport: bearerTransport{tr}}
-	return mux, NewClient(srv.URL, hc, opts...)
+	return mux, NewClient(testRC(mux, srv.URL, hc), opts...)
+}
+
+// testRC is a ringwatch.Client of srv whose logins the mux answers at
+// once; hc's transport carries the requests.
+func testRC(mux *http.ServeMux, url string, hc *http.Client) *ringwatch.Client {
+	mux.HandleFunc("POST /restapi/oauth/token", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"access_token":"login-token","token_type":"bearer","expires_in":3600}`)
+	})
+	return ringwatch.NewClient(ringwatch.Config{ServerURL: url, ClientID: "id", ClientSecret: "secret", JWT: "jwt"},
+		ringwatch.WithHTTPClient(hc))
 }
 
 type bearerTransport struct{ base http.RoundTripper }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/presence"
 )
@@ -15,7 +16,7 @@ func ExampleClient_Account() {
 	ctx := context.Background()
 	_ = p.SetPresence(p.Owner().ID, presence.Event{TelephonyStatus: presence.Ringing})
 
-	c := presence.NewClient(p.URL(), p.Config().Client(ctx))
+	c := presence.NewClient(ringwatch.NewClient(p.Config()))
 	n := 0
 	for info, err := range c.Account(ctx, "~", &presence.AccountOptions{PerPage: 2}) {
 		if err != nil {

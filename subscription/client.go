@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/internal/rest"
 )
 
@@ -22,11 +23,16 @@ type Client struct {
 	rc *rest.Client
 }
 
-// NewClient returns a client of the server at serverURL (such as
-// https://platform.ringcentral.com) that sends through hc. hc must
-// authorise the requests: use ringwatch.Config.Client.
-func NewClient(serverURL string, hc *http.Client, opts ...ClientOption) *Client {
-	return &Client{rc: rest.New(serverURL, hc, restOptions(opts)...)}
+// NewClient returns a client that sends through rc: its server, its
+// authorised HTTP client and its rate-limit budget, shared with every
+// other client made from rc. It logs to rc.Logger() unless an option says
+// otherwise. A nil rc fails every call with a *ringwatch.MissingError.
+func NewClient(rc *ringwatch.Client, opts ...ClientOption) *Client {
+	if rc == nil {
+		rc = ringwatch.NewClient(ringwatch.Config{})
+	}
+	ro := append([]rest.Option{rest.WithLogger(rc.Logger())}, restOptions(opts)...)
+	return &Client{rc: rest.New(rc.ServerURL(), rc.HTTPClient(), ro...)}
 }
 
 // RateLimit returns the rate-limit state of the last answer that carried

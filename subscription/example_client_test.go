@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/subscription"
 )
@@ -17,7 +18,7 @@ func ExampleClient_Create() {
 	defer p.Close()
 	ctx := context.Background()
 
-	c := subscription.NewClient(p.URL(), p.Config().Client(ctx))
+	c := subscription.NewClient(ringwatch.NewClient(p.Config()))
 	info, err := c.Create(ctx, subscription.CreateRequest{
 		EventFilters: []subscription.Filter{
 			subscription.ExtensionPresence(subscription.Me, subscription.WithSIP()),
@@ -51,7 +52,7 @@ func ExampleClient_Create_errors() {
 	p := notifytest.NewPlatform()
 	defer p.Close()
 	ctx := context.Background()
-	c := subscription.NewClient(p.URL(), p.Config().Client(ctx))
+	c := subscription.NewClient(ringwatch.NewClient(p.Config()))
 
 	_, err := c.Create(ctx, subscription.CreateRequest{EventFilters: []subscription.Filter{"presence"}})
 	fmt.Println(errors.Is(err, subscription.ErrInvalidFilter))

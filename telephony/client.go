@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/internal/rest"
 )
 
@@ -29,10 +30,16 @@ type Client struct {
 	rc *rest.Client
 }
 
-// NewClient returns a client of the server at serverURL that sends through
-// hc, which must authorise the requests (ringwatch.Config.Client).
-func NewClient(serverURL string, hc *http.Client, opts ...ClientOption) *Client {
-	return &Client{rc: rest.New(serverURL, hc, restOptions(opts)...)}
+// NewClient returns a client that sends through rc: its server, its
+// authorised HTTP client and its rate-limit budget, shared with every
+// other client made from rc. It logs to rc.Logger() unless an option says
+// otherwise. A nil rc fails every call with a *ringwatch.MissingError.
+func NewClient(rc *ringwatch.Client, opts ...ClientOption) *Client {
+	if rc == nil {
+		rc = ringwatch.NewClient(ringwatch.Config{})
+	}
+	ro := append([]rest.Option{rest.WithLogger(rc.Logger())}, restOptions(opts)...)
+	return &Client{rc: rest.New(rc.ServerURL(), rc.HTTPClient(), ro...)}
 }
 
 // Session reads a call session (GET

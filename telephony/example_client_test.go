@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/telephony"
 )
@@ -21,7 +22,7 @@ func ExampleClient_Session() {
 		Status: telephony.Status{Code: telephony.Answered},
 	}}})
 
-	c := telephony.NewClient(p.URL(), p.Config().Client(ctx))
+	c := telephony.NewClient(ringwatch.NewClient(p.Config()))
 	s, err := c.Session(ctx, "~", "s-1")
 	if err != nil {
 		fmt.Println(err)

@@ -129,8 +129,11 @@ func (m *monitor) run(ctx context.Context) int {
 		ctx, cancel = context.WithTimeout(ctx, m.opts.duration)
 		defer cancel()
 	}
-	hc := m.cfg.Client(context.Background()) // tokens refresh themselves
-	api := subscription.NewClient(m.cfg.ServerURL, hc, subscription.WithLogger(m.log))
+	// The Client's token source does not end with ctx: tokens are still
+	// needed after Ctrl-C, when Close removes the subscription.
+	rc := ringwatch.NewClient(m.cfg, ringwatch.WithLogger(m.log))
+	hc := rc.HTTPClient()
+	api := subscription.NewClient(rc)
 
 	tr, hook, err := m.transport(hc, api)
 	if err != nil {
@@ -143,7 +146,7 @@ func (m *monitor) run(ctx context.Context) int {
 	filters := m.filters()
 	m.out.start(m.startInfo(filters))
 
-	tracking := []notify.CallTrackingOption{notify.ResyncREST(m.cfg.ServerURL, hc), notify.ResyncOnConnect()}
+	tracking := []notify.CallTrackingOption{notify.ResyncREST(rc), notify.ResyncOnConnect()}
 	if m.opts.account {
 		tracking = append(tracking, notify.ResyncAccount(0))
 	}

@@ -129,8 +129,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		o.publicURL = scheme + "://" + ln.Addr().String() + o.path
 	}
 
-	hc := cfg.Client(context.Background()) // tokens refresh themselves
-	api := subscription.NewClient(cfg.ServerURL, hc, subscription.WithLogger(log))
+	// The Client's token source does not end with ctx: tokens are still
+	// needed after SIGINT, when Close removes the subscription.
+	rc := ringwatch.NewClient(cfg, ringwatch.WithLogger(log))
+	api := subscription.NewClient(rc)
 	// RingCentral gives a webhook 3 s: a body must arrive within 2 s, and a
 	// notification waits at most 250 ms for room before the Handler
 	// answers 503 (which the Transport reports as a Gap).
@@ -163,7 +165,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	filters := []subscription.Filter{subscription.ExtensionTelephonySessions(subscription.Me)}
-	tracking := []notify.CallTrackingOption{notify.ResyncREST(cfg.ServerURL, hc)}
+	tracking := []notify.CallTrackingOption{notify.ResyncREST(rc)}
 	if o.account {
 		filters = []subscription.Filter{subscription.AccountTelephonySessions()}
 		tracking = append(tracking, notify.ResyncAccount(0))

@@ -82,6 +82,7 @@ type settings struct {
 	maxRequests                int
 	logger                     *slog.Logger
 	enforceRateLimits          bool
+	rateWindow                 time.Duration
 	errs                       []error
 	credentialsSet, ownerGiven bool
 }
@@ -245,4 +246,17 @@ func WithLogger(l *slog.Logger) Option {
 // refused.
 func EnforceRateLimits() Option {
 	return optionFunc(func(s *settings) { s.enforceRateLimits = true })
+}
+
+// WithRateLimitWindow sets the window of every rate-limit group, instead
+// of RingCentral's default 60 s (an account's limits can be customised).
+// The X-Rate-Limit-Window header reports it in whole seconds, so d is
+// rounded up to a whole second; d ≤ 0 keeps the default. With it, a test
+// of a client that waits for its budget takes seconds, not minutes.
+func WithRateLimitWindow(d time.Duration) Option {
+	return optionFunc(func(s *settings) {
+		if d > 0 {
+			s.rateWindow = (d + time.Second - 1) / time.Second * time.Second
+		}
+	})
 }

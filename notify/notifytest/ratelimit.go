@@ -22,6 +22,14 @@ var (
 	groupAuth   = rateGroup{"Auth", 5, time.Minute}
 )
 
+// group returns g with the window of WithRateLimitWindow, if set.
+func (p *Platform) group(g rateGroup) rateGroup {
+	if p.set.rateWindow > 0 {
+		g.window = p.set.rateWindow
+	}
+	return g
+}
+
 type rateKey struct{ group, who string }
 
 type rateWindow struct {
@@ -32,6 +40,7 @@ type rateWindow struct {
 // window returns the current window of a group for who, starting a new one
 // when the last has passed. Callers hold p.mu.
 func (p *Platform) window(g rateGroup, who string, now time.Time) *rateWindow {
+	g = p.group(g)
 	k := rateKey{g.name, who}
 	rw := p.rates[k]
 	if rw == nil || !now.Before(rw.start.Add(g.window)) {
@@ -45,6 +54,7 @@ func (p *Platform) window(g rateGroup, who string, now time.Time) *rateWindow {
 // headers and, when limits are enforced and the group is exhausted, returns
 // the 429 to answer with.
 func (p *Platform) countRate(w http.ResponseWriter, g rateGroup, who string) *apiError {
+	g = p.group(g)
 	now := p.now()
 	p.mu.Lock()
 	rw := p.window(g, who, now)
@@ -64,6 +74,7 @@ func (p *Platform) countRate(w http.ResponseWriter, g rateGroup, who string) *ap
 // rateHeaders writes the headers of group without counting a request (for
 // answers given before the caller is known); exhausted reports 0 remaining.
 func (p *Platform) rateHeaders(w http.ResponseWriter, g rateGroup, who string, exhausted bool) {
+	g = p.group(g)
 	if exhausted {
 		setRateHeaders(w, g, 0)
 		return

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/oauth2"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
@@ -43,8 +43,8 @@ func (f *fakeSleep) recorded() []time.Duration {
 // platformAPI is the platform owner's Subscription API client, logged in
 // through ringwatch.Config.Client; its retry waits go to sleeps.
 func platformAPI(p *notifytest.Platform, sleeps *fakeSleep) *subscription.Client {
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, p.HTTPClient())
-	return subscription.NewClient(p.URL(), p.Config().Client(ctx), subscription.WithClock(nil, sleeps.sleep))
+	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(p.HTTPClient()))
+	return subscription.NewClient(rc, subscription.WithClock(nil, sleeps.sleep))
 }
 
 // publishSession publishes a one-party telephony session of the owner.

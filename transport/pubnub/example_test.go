@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/presence"
@@ -33,7 +34,7 @@ func Example_subscribe() {
 	defer p.Close()
 	owner := p.Owner().ID
 	cfg := p.Config()
-	api := subscription.NewClient(cfg.ServerURL, cfg.Client(context.Background()))
+	api := subscription.NewClient(ringwatch.NewClient(cfg))
 
 	tr := pubnub.New(api, pubnub.WithOrigin(p.PubNubOrigin(), false))
 	sub, err := notify.Subscribe(context.Background(), tr,

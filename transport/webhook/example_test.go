@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/presence"
@@ -28,7 +29,7 @@ func Example() {
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	api := subscription.NewClient(platform.URL(), platform.Config().Client(ctx))
+	api := subscription.NewClient(ringwatch.NewClient(platform.Config()))
 	tr := webhook.New(api, srv.URL+"/ringcentral")
 	mux.Handle("POST /ringcentral", tr.Handler())
 

@@ -1,0 +1,98 @@
+package ringwatch
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RateLimit is the state of one of RingCentral's API rate-limit groups:
+// what the X-Rate-Limit-* headers of an answer said (APIError.RateLimit),
+// or what a Client's budget knows of the group (Client.RateLimits).
+type RateLimit struct {
+	// Group is the API group: Light, Medium, Heavy, Auth, or another that
+	// the server named.
+	Group string
+	// Limit is the number of requests allowed per Window.
+	Limit int
+	// Remaining is the number of requests left in the current window.
+	Remaining int
+	// Window is the length of the window.
+	Window time.Duration
+	// WaitUntil is, in a Client's snapshot, the time before which a
+	// request of the group waits (the group is spent, or the server
+	// answered 429); zero when a request may leave now, and in an
+	// answer's headers.
+	WaitUntil time.Time
+}
+
+// Default rate limits of RingCentral's API groups, per user and app, used
+// until an answer's X-Rate-Limit-* headers say otherwise.
+const (
+	DefaultLightLimit  = 50
+	DefaultMediumLimit = 40
+	DefaultHeavyLimit  = 10
+	DefaultAuthLimit   = 5
+	// DefaultRateWindow is the window of every default limit.
+	DefaultRateWindow = time.Minute
+	// DefaultRetryAfter is how long a group is held after a 429 answer
+	// without a Retry-After header.
+	DefaultRetryAfter = 30 * time.Second
+)
+
+// The rate-limit groups of RingCentral's API.
+const (
+	GroupLight  = "Light"
+	GroupMedium = "Medium"
+	GroupHeavy  = "Heavy"
+	GroupAuth   = "Auth"
+)
+
+// parseRateLimit reads the X-Rate-Limit-* headers; ok is false when none
+// is present.
+func parseRateLimit(h http.Header) (rl RateLimit, ok bool) {
+	g, l, r, w := h.Get("X-Rate-Limit-Group"), h.Get("X-Rate-Limit-Limit"), h.Get("X-Rate-Limit-Remaining"), h.Get("X-Rate-Limit-Window")
+	if g == "" && l == "" && r == "" && w == "" {
+		return rl, false
+	}
+	rl.Group = strings.TrimSpace(g)
+	rl.Limit, _ = strconv.Atoi(strings.TrimSpace(l))
+	rl.Remaining, _ = strconv.Atoi(strings.TrimSpace(r))
+	if secs, err := strconv.Atoi(strings.TrimSpace(w)); err == nil && secs > 0 && secs <= maxRetryAfterSeconds {
+		rl.Window = time.Duration(secs) * time.Second
+	}
+	return rl, true
+}
+
+// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date
+// (relative to now; a date in the past is a zero wait). ok is false when
+// the value is absent or unreadable.
+func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(maxRetryAfterSeconds) {
+			secs = maxRetryAfterSeconds
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	if d = t.Sub(now); d < 0 {
+		d = 0
+	}
+	return d, true
+}
+
+// maxRetryAfterSeconds keeps huge Retry-After and window values from
+// overflowing a Duration (a day is far beyond any wait a client would
+// honour anyway).
+const maxRetryAfterSeconds = 24 * 60 * 60
