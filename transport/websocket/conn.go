@@ -115,7 +115,6 @@ func (c *conn) readLoop(ctx context.Context) {
 		}
 		close(c.done)
 	}()
-	log := c.t.opts.logger
 	for {
 		_, data, err := c.ws.Read(ctx)
 		if err != nil {
@@ -124,18 +123,25 @@ func (c *conn) readLoop(ctx context.Context) {
 		}
 		now := time.Now()
 		c.lastRecv.Store(now.UnixNano())
-		f, err := parseFrame(data)
-		if err != nil {
-			log.LogAttrs(ctx, slog.LevelWarn, "websocket: skipped a malformed frame",
-				slog.Int("bytes", len(data)), slog.String("error", err.Error()))
-			continue
-		}
-		if stop := c.handle(ctx, &f, now); stop != nil {
+		if stop := c.handleFrame(ctx, data, now); stop != nil {
 			c.err = stop
 			_ = c.ws.CloseNow()
 			return
 		}
 	}
+}
+
+// handleFrame parses one frame received at now and acts on it; a
+// malformed frame is logged and skipped. A non-nil result ends the
+// connection.
+func (c *conn) handleFrame(ctx context.Context, data []byte, now time.Time) error {
+	f, err := parseFrame(data)
+	if err != nil {
+		c.t.opts.logger.LogAttrs(ctx, slog.LevelWarn, "websocket: skipped a malformed frame",
+			slog.Int("bytes", len(data)), slog.String("error", err.Error()))
+		return nil
+	}
+	return c.handle(ctx, &f, now)
 }
 
 // readError turns a read failure into the cause reported with

@@ -136,21 +136,26 @@ func (t *Transport) deliverLoop(ctx context.Context) {
 		if !ok {
 			return
 		}
-		switch {
-		case it.state != nil:
-			t.sink.State(*it.state)
-			if it.ack != nil {
-				close(it.ack)
-			}
-		case it.fail != nil:
-			t.sink.Fail(it.fail)
-		case t.sinkDone:
-			// The sink has ended: what is left is dropped.
-		default:
-			if err := t.sink.Deliver(ctx, it.msg); err != nil && ctx.Err() == nil {
-				t.sinkDone = true
-				t.opts.logger.LogAttrs(ctx, slog.LevelDebug, "websocket: sink stopped", slog.String("error", err.Error()))
-			}
+		t.deliverItem(ctx, it)
+	}
+}
+
+// deliverItem hands one item to the sink (delivery goroutine only).
+func (t *Transport) deliverItem(ctx context.Context, it item) {
+	switch {
+	case it.state != nil:
+		t.sink.State(*it.state)
+		if it.ack != nil {
+			close(it.ack)
+		}
+	case it.fail != nil:
+		t.sink.Fail(it.fail)
+	case t.sinkDone:
+		// The sink has ended: what is left is dropped.
+	default:
+		if err := t.sink.Deliver(ctx, it.msg); err != nil && ctx.Err() == nil {
+			t.sinkDone = true
+			t.opts.logger.LogAttrs(ctx, slog.LevelDebug, "websocket: sink stopped", slog.String("error", err.Error()))
 		}
 	}
 }
