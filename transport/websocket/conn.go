@@ -230,15 +230,17 @@ func (c *conn) deliver(ctx context.Context, f *frame, now time.Time) {
 		log.LogAttrs(ctx, slog.LevelWarn, "websocket: skipped a notification", slog.String("error", err.Error()))
 		return
 	}
-	var head envelopeHead
-	if err := json.Unmarshal(env, &head); err != nil {
+	id, err := envelopeSubscription(env)
+	if err != nil {
 		log.LogAttrs(ctx, slog.LevelWarn, "websocket: skipped a malformed notification",
 			slog.Int("bytes", len(env)), slog.String("error", err.Error()))
 		return
 	}
-	if sub := t.subscriptionID(); head.SubscriptionID != "" && string(head.SubscriptionID) != sub {
+	// The one subscription check of the WebSocket path: notify does not
+	// repeat it.
+	if len(id) > 0 && string(id) != t.subscriptionID() {
 		log.LogAttrs(ctx, slog.LevelDebug, "websocket: skipped a notification of another subscription",
-			slog.String("subscription", string(head.SubscriptionID)))
+			slog.String("subscription", string(id)))
 		return
 	}
 	msg := transport.Message{Data: env, Received: now, Transport: Name}
