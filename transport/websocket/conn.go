@@ -230,7 +230,10 @@ func (c *conn) deliver(ctx context.Context, f *frame, now time.Time) {
 		log.LogAttrs(ctx, slog.LevelWarn, "websocket: skipped a notification", slog.String("error", err.Error()))
 		return
 	}
-	id, err := envelopeSubscription(env)
+	id, err := f.subID, f.subErr
+	if !f.headRead { // a multipart body
+		id, err = envelopeSubscription(env)
+	}
 	if err != nil {
 		log.LogAttrs(ctx, slog.LevelWarn, "websocket: skipped a malformed notification",
 			slog.Int("bytes", len(env)), slog.String("error", err.Error()))

@@ -68,6 +68,13 @@ type frame struct {
 	body []byte
 	// multipart says the body came after a ",--Boundary" marker.
 	multipart bool
+	// headRead says that parseFrame has read the head of a notification
+	// envelope, in the same pass as the meta: subID is its
+	// subscriptionId (nil when it names none), or subErr says why it
+	// could not be read.
+	headRead bool
+	subID    []byte
+	subErr   error
 }
 
 // errMalformed is wrapped by every frame parsing error.
@@ -127,13 +134,22 @@ func parseFrame(data []byte) (frame, error) {
 		// Left to notify.Decode, which rejects anything after the
 		// envelope: a frame of more than two elements is not a
 		// notification the gateway sends.
-		r.Peek() // to the body's first byte
-		body := bytes.TrimRight(data[r.Offset():last], " \t\r\n")
+		c := r.Peek() // to the body's first byte
+		end := last
+		for end > r.Offset() && isSpace(data[end-1]) {
+			end--
+		}
+		body := data[r.Offset():end]
 		switch {
 		case len(body) == 0:
 			return f, fmt.Errorf("%w: want a value after ,", errMalformed)
 		case string(body) != "null":
 			f.body = body
+		}
+		if c == '{' {
+			// Go on into the envelope's head with the same reader.
+			f.subID, f.subErr = readSubscription(&r)
+			f.headRead = true
 		}
 		return f, nil
 	}
@@ -150,6 +166,8 @@ func parseFrame(data []byte) (frame, error) {
 	}
 	return f, nil
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // keyIs reports whether the member name k is name, ignoring case as
 // encoding/json does.
@@ -243,6 +261,11 @@ func jsonPart(b []byte) []byte {
 // a plain string (the forms jsonx.String accepts).
 func envelopeSubscription(env []byte) ([]byte, error) {
 	r := jsonx.NewReader(env)
+	return readSubscription(&r)
+}
+
+// readSubscription is envelopeSubscription for a reader at the envelope.
+func readSubscription(r *jsonx.Reader) ([]byte, error) {
 	for ok := r.Object(); ok; ok = r.More() {
 		if !keyIs(r.Key(), "subscriptionId") {
 			r.Skip()
