@@ -223,14 +223,14 @@ func (r *Reader) what() string {
 
 // ws skips whitespace and reports whether a byte follows.
 func (r *Reader) ws() bool {
-	for r.pos < len(r.buf) {
-		switch r.buf[r.pos] {
-		case ' ', '\t', '\n', '\r':
-			r.pos++
-		default:
+	b, i := r.buf, r.pos
+	for ; i < len(b); i++ {
+		if c := b[i]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			r.pos = i
 			return true
 		}
 	}
+	r.pos = i
 	return false
 }
 

@@ -51,10 +51,11 @@ type wsc struct {
 
 // meta is the first element of every frame.
 type meta struct {
-	Type      string       `json:"type"`
-	MessageID jsonx.String `json:"messageId"`
-	Status    jsonx.Int64  `json:"status"`
-	WSC       *wsc         `json:"wsc"`
+	Type string `json:"type"`
+	// MessageID aliases the frame unless it had escapes.
+	MessageID []byte      `json:"messageId"`
+	Status    jsonx.Int64 `json:"status"`
+	WSC       *wsc        `json:"wsc"`
 	// Headers is the frame's headers object, parsed on demand.
 	Headers json.RawMessage `json:"headers"`
 }
@@ -169,6 +170,30 @@ func parseFrame(data []byte) (frame, error) {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
+// stringBytes returns the text of raw, a value read with Reader.Raw, as
+// jsonx.String reads it (a number as its digits, null as nothing). A plain
+// string literal is not copied: the result aliases raw.
+func stringBytes(raw []byte) ([]byte, error) {
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1], nil
+	}
+	if raw == nil { // Raw met an error
+		return nil, nil
+	}
+	v := jsonx.NewReader(raw)
+	s := v.String()
+	if sk := v.Skipped(); len(sk) > 0 {
+		return nil, errors.New(sk[0].Reason)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if s == "" {
+		return nil, nil
+	}
+	return []byte(s), nil
+}
+
 // keyIs reports whether the member name k is name, ignoring case as
 // encoding/json does.
 func keyIs(k []byte, name string) bool {
@@ -189,7 +214,11 @@ func readMeta(r *jsonx.Reader, m *meta) {
 		case keyIs(k, "type"):
 			m.Type = r.Enum(frameTypes)
 		case keyIs(k, "messageId"):
-			m.MessageID = jsonx.String(r.String())
+			id, err := stringBytes(r.Raw())
+			if err != nil {
+				r.Fail("messageId: " + err.Error())
+			}
+			m.MessageID = id
 		case keyIs(k, "status"):
 			m.Status = jsonx.Int64(r.Int64())
 		case keyIs(k, "headers"):
@@ -272,18 +301,14 @@ func readSubscription(r *jsonx.Reader) ([]byte, error) {
 			continue
 		}
 		raw := r.Raw()
-		if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
-			return raw[1 : len(raw)-1], nil
+		if err := r.Err(); err != nil {
+			return nil, fmt.Errorf("%w: envelope: %w", errMalformed, err)
 		}
-		v := jsonx.NewReader(raw)
-		id := v.String()
-		if sk := v.Skipped(); len(sk) > 0 {
-			return nil, fmt.Errorf("%w: subscriptionId: %s", errMalformed, sk[0].Reason)
-		}
-		if err := v.Err(); err != nil {
+		id, err := stringBytes(raw)
+		if err != nil {
 			return nil, fmt.Errorf("%w: subscriptionId: %w", errMalformed, err)
 		}
-		return []byte(id), nil
+		return id, nil
 	}
 	if err := r.Err(); err != nil {
 		return nil, fmt.Errorf("%w: envelope: %w", errMalformed, err)

@@ -28,7 +28,7 @@ func TestMetaKeysIgnoreCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.kind != kindServerNotification || f.meta.MessageID != "m" || f.meta.Status != 200 ||
+	if f.kind != kindServerNotification || string(f.meta.MessageID) != "m" || f.meta.Status != 200 ||
 		f.meta.WSC == nil || f.meta.WSC.Token != "t" || f.meta.WSC.Sequence != 3 || f.headers().Get("Retry-After") != "5" {
 		t.Errorf("meta = %+v, wsc %+v", f.meta, f.meta.WSC)
 	}
@@ -69,7 +69,10 @@ func TestEnvelopeSubscription(t *testing.T) {
 		{`{"uuid":"u","body":{"subscriptionId":"inner"}}`, "", false},
 		{`{"subscriptionId":null}`, "", false},
 		{`{}`, "", false},
+		{`{"subscriptionId":""}`, "", false},
 		{`{"subscriptionId":{}}`, "", true},
+		{`{"subscriptionId":`, "", true},
+		{`{"subscriptionId":"a\x"}`, "", true},
 		{`{"uuid":`, "", true},
 		{`{"uuid" "u"}`, "", true},
 	} {
