@@ -20,9 +20,10 @@ func BenchmarkHandleNotification(b *testing.B) {
 	tr := New("http://127.0.0.1:1", nil)
 	tr.sink = nopSink{}
 	tr.subID = "2db5fcc4-xxxx-xxxx-xxxx-fa9b78dd9a55"
+	ctx := context.Background()
+	tr.dctx = ctx
 	c := newConn(tr, nil, false)
 	c.gotFirst = true
-	ctx := context.Background()
 	now := time.Now()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
@@ -32,6 +33,9 @@ func BenchmarkHandleNotification(b *testing.B) {
 			b.Fatal(err)
 		}
 		_ = c.handle(ctx, &f, now)
+		if _, ok := tr.q.take(ctx); !ok { // as the delivery goroutine would
+			b.Fatal("nothing queued")
+		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "notifications/s")
 }
