@@ -1,6 +1,7 @@
 package jsonx
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -222,14 +223,14 @@ func (r *Reader) what() string {
 
 // ws skips whitespace and reports whether a byte follows.
 func (r *Reader) ws() bool {
-	for r.pos < len(r.buf) {
-		switch r.buf[r.pos] {
-		case ' ', '\t', '\n', '\r':
-			r.pos++
-		default:
+	b, i := r.buf, r.pos
+	for ; i < len(b); i++ {
+		if c := b[i]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			r.pos = i
 			return true
 		}
 	}
+	r.pos = i
 	return false
 }
 
@@ -364,6 +365,14 @@ func (r *Reader) scanString() (inner []byte, flags int) {
 	b := r.buf
 	i := r.pos + 1
 	for i < len(b) {
+		// Eight plain bytes (printable ASCII other than '"' and '\\') at
+		// a time; a word with anything else is read byte by byte.
+		for i+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -406,6 +415,22 @@ func (r *Reader) scanString() (inner []byte, flags int) {
 	r.pos = i
 	r.fail("unterminated string")
 	return nil, 0
+}
+
+// plain8 reports whether the eight bytes of w are all printable ASCII
+// other than '"' and '\\', which a string literal holds as they are.
+func plain8(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	if w&highs != 0 {
+		return false // a byte >= 0x80
+	}
+	// With every byte below 0x80, a byte of x - ones*n has its high bit set
+	// where a byte of x is below n (a borrow only spreads upwards from
+	// such a byte), so these flag bytes below 0x20, '"' and '\\'.
+	low := w - ones*0x20
+	quote := (w ^ (ones * '"')) - ones
+	slash := (w ^ (ones * '\\')) - ones
+	return (low|quote|slash)&highs == 0
 }
 
 func isHex4(b []byte) bool {

@@ -115,7 +115,6 @@ func (c *conn) readLoop(ctx context.Context) {
 		}
 		close(c.done)
 	}()
-	log := c.t.opts.logger
 	for {
 		_, data, err := c.ws.Read(ctx)
 		if err != nil {
@@ -124,18 +123,25 @@ func (c *conn) readLoop(ctx context.Context) {
 		}
 		now := time.Now()
 		c.lastRecv.Store(now.UnixNano())
-		f, err := parseFrame(data)
-		if err != nil {
-			log.LogAttrs(ctx, slog.LevelWarn, "websocket: skipped a malformed frame",
-				slog.Int("bytes", len(data)), slog.String("error", err.Error()))
-			continue
-		}
-		if stop := c.handle(ctx, &f, now); stop != nil {
+		if stop := c.handleFrame(ctx, data, now); stop != nil {
 			c.err = stop
 			_ = c.ws.CloseNow()
 			return
 		}
 	}
+}
+
+// handleFrame parses one frame received at now and acts on it; a
+// malformed frame is logged and skipped. A non-nil result ends the
+// connection.
+func (c *conn) handleFrame(ctx context.Context, data []byte, now time.Time) error {
+	f, err := parseFrame(data)
+	if err != nil {
+		c.t.opts.logger.LogAttrs(ctx, slog.LevelWarn, "websocket: skipped a malformed frame",
+			slog.Int("bytes", len(data)), slog.String("error", err.Error()))
+		return nil
+	}
+	return c.handle(ctx, &f, now)
 }
 
 // readError turns a read failure into the cause reported with
@@ -224,15 +230,20 @@ func (c *conn) deliver(ctx context.Context, f *frame, now time.Time) {
 		log.LogAttrs(ctx, slog.LevelWarn, "websocket: skipped a notification", slog.String("error", err.Error()))
 		return
 	}
-	var head envelopeHead
-	if err := json.Unmarshal(env, &head); err != nil {
+	id, err := f.subID, f.subErr
+	if !f.headRead { // a multipart body
+		id, err = envelopeSubscription(env)
+	}
+	if err != nil {
 		log.LogAttrs(ctx, slog.LevelWarn, "websocket: skipped a malformed notification",
 			slog.Int("bytes", len(env)), slog.String("error", err.Error()))
 		return
 	}
-	if sub := t.subscriptionID(); head.SubscriptionID != "" && string(head.SubscriptionID) != sub {
+	// The one subscription check of the WebSocket path: notify does not
+	// repeat it.
+	if len(id) > 0 && string(id) != t.subscriptionID() {
 		log.LogAttrs(ctx, slog.LevelDebug, "websocket: skipped a notification of another subscription",
-			slog.String("subscription", string(head.SubscriptionID)))
+			slog.String("subscription", string(id)))
 		return
 	}
 	msg := transport.Message{Data: env, Received: now, Transport: Name}

@@ -43,11 +43,15 @@ type item struct {
 type queue struct {
 	maxNotes, maxBytes int
 
-	mu      sync.Mutex
-	items   []item
-	notes   int
-	bytes   int
-	changed chan struct{} // closed and replaced on every change
+	mu    sync.Mutex
+	items []item // items[head:] are waiting
+	head  int
+	notes int
+	bytes int
+	// changed is closed and replaced on the first change after a waiter
+	// took it (watched): a change nobody waits for costs no channel.
+	changed chan struct{}
+	watched bool
 }
 
 func newQueue(maxNotes, maxBytes int) *queue {
@@ -61,9 +65,22 @@ func (q *queue) fullLocked(n int) bool {
 }
 
 func (q *queue) signalLocked() {
-	close(q.changed)
-	q.changed = make(chan struct{})
+	if q.watched {
+		close(q.changed)
+		q.changed = make(chan struct{})
+		q.watched = false
+	}
 }
+
+// waitLocked returns the channel closed on the next change.
+func (q *queue) waitLocked() <-chan struct{} {
+	q.watched = true
+	return q.changed
+}
+
+// smallQueue is the backing array kept when the queue empties; a larger
+// one (left by a burst) is let go.
+const smallQueue = 64
 
 // put adds it; a notification (or, with wait, anything) waits for room
 // until ctx is done. waiting, if not nil, is told when the wait begins and
@@ -73,7 +90,7 @@ func (q *queue) put(ctx context.Context, it item, wait bool, waiting func(bool))
 	note := it.msg.Data != nil
 	q.mu.Lock()
 	for (note || wait) && q.fullLocked(n) {
-		ch := q.changed
+		ch := q.waitLocked()
 		q.mu.Unlock()
 		if waiting != nil {
 			waiting(true)
@@ -90,6 +107,12 @@ func (q *queue) put(ctx context.Context, it item, wait bool, waiting func(bool))
 		}
 		q.mu.Lock()
 	}
+	if len(q.items) == cap(q.items) && q.head > 0 {
+		// Reuse the room of the items taken before growing.
+		k := copy(q.items, q.items[q.head:])
+		clear(q.items[k:])
+		q.items, q.head = q.items[:k], 0
+	}
 	q.items = append(q.items, it)
 	if note {
 		q.notes++
@@ -103,8 +126,8 @@ func (q *queue) put(ctx context.Context, it item, wait bool, waiting func(bool))
 // take removes the first item, waiting until there is one or ctx is done.
 func (q *queue) take(ctx context.Context) (item, bool) {
 	q.mu.Lock()
-	for len(q.items) == 0 {
-		ch := q.changed
+	for q.head == len(q.items) {
+		ch := q.waitLocked()
 		q.mu.Unlock()
 		select {
 		case <-ch:
@@ -113,11 +136,16 @@ func (q *queue) take(ctx context.Context) (item, bool) {
 		}
 		q.mu.Lock()
 	}
-	it := q.items[0]
-	q.items[0] = item{}
-	q.items = q.items[1:]
-	if len(q.items) == 0 {
-		q.items = nil // let the backing array go
+	it := q.items[q.head]
+	q.items[q.head] = item{}
+	q.head++
+	if q.head == len(q.items) {
+		q.head = 0
+		if cap(q.items) > smallQueue {
+			q.items = nil // let a burst's backing array go
+		} else {
+			q.items = q.items[:0]
+		}
 	}
 	if it.msg.Data != nil {
 		q.notes--
@@ -136,21 +164,26 @@ func (t *Transport) deliverLoop(ctx context.Context) {
 		if !ok {
 			return
 		}
-		switch {
-		case it.state != nil:
-			t.sink.State(*it.state)
-			if it.ack != nil {
-				close(it.ack)
-			}
-		case it.fail != nil:
-			t.sink.Fail(it.fail)
-		case t.sinkDone:
-			// The sink has ended: what is left is dropped.
-		default:
-			if err := t.sink.Deliver(ctx, it.msg); err != nil && ctx.Err() == nil {
-				t.sinkDone = true
-				t.opts.logger.LogAttrs(ctx, slog.LevelDebug, "websocket: sink stopped", slog.String("error", err.Error()))
-			}
+		t.deliverItem(ctx, it)
+	}
+}
+
+// deliverItem hands one item to the sink (delivery goroutine only).
+func (t *Transport) deliverItem(ctx context.Context, it item) {
+	switch {
+	case it.state != nil:
+		t.sink.State(*it.state)
+		if it.ack != nil {
+			close(it.ack)
+		}
+	case it.fail != nil:
+		t.sink.Fail(it.fail)
+	case t.sinkDone:
+		// The sink has ended: what is left is dropped.
+	default:
+		if err := t.sink.Deliver(ctx, it.msg); err != nil && ctx.Err() == nil {
+			t.sinkDone = true
+			t.opts.logger.LogAttrs(ctx, slog.LevelDebug, "websocket: sink stopped", slog.String("error", err.Error()))
 		}
 	}
 }

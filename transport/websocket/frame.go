@@ -51,10 +51,11 @@ type wsc struct {
 
 // meta is the first element of every frame.
 type meta struct {
-	Type      string       `json:"type"`
-	MessageID jsonx.String `json:"messageId"`
-	Status    jsonx.Int64  `json:"status"`
-	WSC       *wsc         `json:"wsc"`
+	Type string `json:"type"`
+	// MessageID aliases the frame unless it had escapes.
+	MessageID []byte      `json:"messageId"`
+	Status    jsonx.Int64 `json:"status"`
+	WSC       *wsc        `json:"wsc"`
 	// Headers is the frame's headers object, parsed on demand.
 	Headers json.RawMessage `json:"headers"`
 }
@@ -68,6 +69,13 @@ type frame struct {
 	body []byte
 	// multipart says the body came after a ",--Boundary" marker.
 	multipart bool
+	// headRead says that parseFrame has read the head of a notification
+	// envelope, in the same pass as the meta: subID is its
+	// subscriptionId (nil when it names none), or subErr says why it
+	// could not be read.
+	headRead bool
+	subID    []byte
+	subErr   error
 }
 
 // errMalformed is wrapped by every frame parsing error.
@@ -77,36 +85,166 @@ var errMalformed = errors.New("malformed frame")
 // its first occurrence (reference §4.3).
 var boundary = []byte(",--Boundary")
 
-// parseFrame parses one text frame. It never panics; the body aliases data.
+// parseFrame parses one text frame in one pass with jsonx.Reader. It never
+// panics; the body aliases data.
+//
+// The meta and, for every frame but a ServerNotification, the body are
+// read and checked. A ServerNotification's body is not scanned here: it is
+// everything between the separator after the meta and the closing bracket,
+// and the notification envelope it holds is checked by notify.Decode,
+// which reads it anyway (conn.deliver reads only its head, up to the
+// subscriptionId). So each notification is scanned once, not once by the
+// transport and again by its decoder.
 func parseFrame(data []byte) (frame, error) {
 	var f frame
 	data = bytes.TrimSpace(data)
 	if len(data) < 2 || data[0] != '[' || data[len(data)-1] != ']' {
 		return f, fmt.Errorf("%w: not a JSON array", errMalformed)
 	}
-	if i := bytes.Index(data, boundary); i > 0 {
-		if err := json.Unmarshal(data[1:i], &f.meta); err != nil {
-			return f, fmt.Errorf("%w: multipart meta: %w", errMalformed, err)
-		}
-		f.body = bytes.TrimSpace(data[i+1 : len(data)-1])
-		f.multipart = true
-	} else {
-		var parts []jsonx.Ref
-		if err := json.Unmarshal(data, &parts); err != nil {
+	r := jsonx.NewReader(data)
+	if !r.Array() || r.Peek() == 'n' {
+		if err := r.Err(); err != nil {
 			return f, fmt.Errorf("%w: %w", errMalformed, err)
 		}
-		if len(parts) == 0 || parts[0].IsNull() {
-			return f, fmt.Errorf("%w: no meta", errMalformed)
-		}
-		if err := json.Unmarshal(parts[0], &f.meta); err != nil {
-			return f, fmt.Errorf("%w: meta: %w", errMalformed, err)
-		}
-		if len(parts) > 1 && !parts[1].IsNull() {
-			f.body = parts[1]
-		}
+		return f, fmt.Errorf("%w: no meta", errMalformed)
+	}
+	readMeta(&r, &f.meta)
+	if err := r.Err(); err != nil {
+		return f, fmt.Errorf("%w: meta: %w", errMalformed, err)
+	}
+	if sk := r.Skipped(); len(sk) > 0 {
+		return f, fmt.Errorf("%w: meta: %s: %s", errMalformed, sk[0].Path, sk[0].Reason)
 	}
 	f.kind = parseKind(f.meta.Type)
+	last := len(data) - 1 // the closing bracket
+	switch c := r.Peek(); {
+	case c == ']' && r.Offset() == last:
+		return f, nil // no body
+	case c != ',':
+		return f, fmt.Errorf("%w: want , or ] after the meta, got %q", errMalformed, c)
+	}
+	if comma := r.Offset(); bytes.HasPrefix(data[comma:], boundary) {
+		f.body = bytes.TrimSpace(data[comma+1 : last])
+		f.multipart = true
+		return f, nil
+	}
+	if !r.More() { // consumes the comma
+		return f, fmt.Errorf("%w: %w", errMalformed, r.Err())
+	}
+	if f.kind == kindServerNotification {
+		// Left to notify.Decode, which rejects anything after the
+		// envelope: a frame of more than two elements is not a
+		// notification the gateway sends.
+		c := r.Peek() // to the body's first byte
+		end := last
+		for end > r.Offset() && isSpace(data[end-1]) {
+			end--
+		}
+		body := data[r.Offset():end]
+		switch {
+		case len(body) == 0:
+			return f, fmt.Errorf("%w: want a value after ,", errMalformed)
+		case string(body) != "null":
+			f.body = body
+		}
+		if c == '{' {
+			// Go on into the envelope's head with the same reader.
+			f.subID, f.subErr = readSubscription(&r)
+			f.headRead = true
+		}
+		return f, nil
+	}
+	if r.Null() {
+		f.body = nil
+	} else {
+		f.body = r.Raw()
+	}
+	for r.More() { // further elements are read and ignored
+		r.Skip()
+	}
+	if err := r.End(); err != nil {
+		return f, fmt.Errorf("%w: %w", errMalformed, err)
+	}
 	return f, nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// stringBytes returns the text of raw, a value read with Reader.Raw, as
+// jsonx.String reads it (a number as its digits, null as nothing). A plain
+// string literal is not copied: the result aliases raw.
+func stringBytes(raw []byte) ([]byte, error) {
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1], nil
+	}
+	if raw == nil { // Raw met an error
+		return nil, nil
+	}
+	v := jsonx.NewReader(raw)
+	s := v.String()
+	if sk := v.Skipped(); len(sk) > 0 {
+		return nil, errors.New(sk[0].Reason)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if s == "" {
+		return nil, nil
+	}
+	return []byte(s), nil
+}
+
+// keyIs reports whether the member name k is name, ignoring case as
+// encoding/json does.
+func keyIs(k []byte, name string) bool {
+	return len(k) == len(name) && (string(k) == name || strings.EqualFold(string(k), name))
+}
+
+// frameTypes are the documented frame type spellings, read without
+// allocating.
+var frameTypes = jsonx.NewInterner("ServerNotification", "ClientRequest", "ConnectionDetails", "Heartbeat", "Error", "ERROR")
+
+// readMeta reads the meta object with the tolerant scalar rules of
+// jsonx.String and jsonx.Int64; a value of the wrong shape is recorded in
+// r.Skipped, which parseFrame refuses.
+func readMeta(r *jsonx.Reader, m *meta) {
+	for ok := r.Object(); ok; ok = r.More() {
+		k := r.Key()
+		switch {
+		case keyIs(k, "type"):
+			m.Type = r.Enum(frameTypes)
+		case keyIs(k, "messageId"):
+			id, err := stringBytes(r.Raw())
+			if err != nil {
+				r.Fail("messageId: " + err.Error())
+			}
+			m.MessageID = id
+		case keyIs(k, "status"):
+			m.Status = jsonx.Int64(r.Int64())
+		case keyIs(k, "headers"):
+			m.Headers = r.Raw()
+		case keyIs(k, "wsc"):
+			if r.Null() {
+				m.WSC = nil
+				continue
+			}
+			w := new(wsc)
+			for ok := r.Object(); ok; ok = r.More() {
+				k := r.Key()
+				switch {
+				case keyIs(k, "token"):
+					w.Token = r.String()
+				case keyIs(k, "sequence"):
+					w.Sequence = jsonx.Int64(r.Int64())
+				default:
+					r.Skip()
+				}
+			}
+			m.WSC = w
+		default:
+			r.Skip()
+		}
+	}
 }
 
 // notificationEnvelope returns the JSON envelope of a ServerNotification
@@ -144,9 +282,38 @@ func jsonPart(b []byte) []byte {
 	return bytes.TrimSpace(b)
 }
 
-// envelopeHead is the part of the envelope the transport looks at.
-type envelopeHead struct {
-	SubscriptionID jsonx.String `json:"subscriptionId"`
+// envelopeSubscription reads the subscriptionId of a notification
+// envelope (an object) and stops there: the members before it are read,
+// the rest (the body among them, in the order RingCentral sends) is left
+// to notify.Decode. It returns nil when the envelope names no
+// subscription. The result aliases env unless the id has escapes or is not
+// a plain string (the forms jsonx.String accepts).
+func envelopeSubscription(env []byte) ([]byte, error) {
+	r := jsonx.NewReader(env)
+	return readSubscription(&r)
+}
+
+// readSubscription is envelopeSubscription for a reader at the envelope.
+func readSubscription(r *jsonx.Reader) ([]byte, error) {
+	for ok := r.Object(); ok; ok = r.More() {
+		if !keyIs(r.Key(), "subscriptionId") {
+			r.Skip()
+			continue
+		}
+		raw := r.Raw()
+		if err := r.Err(); err != nil {
+			return nil, fmt.Errorf("%w: envelope: %w", errMalformed, err)
+		}
+		id, err := stringBytes(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: subscriptionId: %w", errMalformed, err)
+		}
+		return id, nil
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("%w: envelope: %w", errMalformed, err)
+	}
+	return nil, nil
 }
 
 // connectionDetails is the body of a ConnectionDetails frame (§4.4).

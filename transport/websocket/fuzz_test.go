@@ -103,7 +103,8 @@ func (nopSink) State(transport.State)                            {}
 func (nopSink) Fail(error)                                       {}
 
 // FuzzFrame feeds arbitrary frames through the parser and the reader's
-// handling: no panic, and a delivered notification is a JSON object.
+// handling: no panic, a delivered notification is a JSON object, and the
+// subscriptionId read in the frame's pass is the envelope's own.
 func FuzzFrame(f *testing.F) {
 	for _, data := range frameFixtures(f) {
 		f.Add(data)
@@ -119,6 +120,14 @@ func FuzzFrame(f *testing.F) {
 		if fr.kind == kindServerNotification {
 			if env, err := notificationEnvelope(&fr); err == nil && (len(env) == 0 || env[0] != '{') {
 				t.Fatalf("envelope %q is not an object", env)
+			}
+			// The head read in the frame's pass agrees with a read of the
+			// envelope alone.
+			if fr.headRead {
+				id, err := envelopeSubscription(fr.body)
+				if string(id) != string(fr.subID) || (err == nil) != (fr.subErr == nil) {
+					t.Fatalf("head in the frame's pass = %q, %v; alone = %q, %v", fr.subID, fr.subErr, id, err)
+				}
 			}
 		}
 		tr := New("http://127.0.0.1:1", nil)
