@@ -234,7 +234,7 @@ func TestClientAccountStopEarly(t *testing.T) {
 }
 
 func TestClientAccountError(t *testing.T) {
-	mux, c := setupClient(t, WithClientMaxAttempts(1))
+	mux, c := setupClient(t, WithMaxAttempts(1))
 	mux.HandleFunc("/restapi/v1.0/account/~/presence", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("page") == "1" {
 			fmt.Fprint(w, `{"records":[{"extension":{"id":1}}],"paging":{"page":1,"totalPages":2}}`)

@@ -347,7 +347,7 @@ func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 
 func TestRateLimitedCreateRetried(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	mux, c := setup(t, WithClock(clock.Now, clock.Sleep))
+	mux, c := setup(t, withRetryClock(clock.Now, clock.Sleep))
 	var (
 		mu     sync.Mutex
 		bodies []string
@@ -384,7 +384,7 @@ func TestRateLimitedCreateRetried(t *testing.T) {
 
 func TestMaxAttemptsOne(t *testing.T) {
 	clock := &fakeClock{}
-	mux, c := setup(t, WithClock(clock.Now, clock.Sleep), WithMaxAttempts(1), WithLogger(nil), WithBackoff(time.Second, time.Minute), WithMaxRetryAfter(time.Minute))
+	mux, c := setup(t, withRetryClock(clock.Now, clock.Sleep), WithMaxAttempts(1), WithLogger(nil), WithRetryBackoff(time.Second, time.Minute), WithMaxRetryAfter(time.Minute))
 	n := 0
 	mux.HandleFunc("/restapi/v1.0/subscription", func(w http.ResponseWriter, r *http.Request) {
 		n++
