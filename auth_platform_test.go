@@ -247,7 +247,7 @@ func TestPlatformRateLimitRetried(t *testing.T) {
 		EventFilters: []subscription.Filter{subscription.AccountTelephonySessions()},
 		DeliveryMode: subscription.DeliveryMode{TransportType: subscription.TransportPubNub},
 	})
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 400 || len(waits) != 3 {
 		t.Errorf("err = %v after waits %v; want a 400 without retry", err, waits)
 	}

@@ -150,7 +150,7 @@ func TestCreate(t *testing.T) {
 	if d := cmp.Diff(wantInfo, got, timeEqual); d != "" {
 		t.Errorf("Create (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff(&RateLimit{Group: "Medium", Limit: 40, Remaining: 39, Window: time.Minute}, c.RateLimit()); d != "" {
+	if d := cmp.Diff(&ringwatch.RateLimit{Group: "Medium", Limit: 40, Remaining: 39, Window: time.Minute}, c.RateLimit()); d != "" {
 		t.Errorf("RateLimit (-want +got):\n%s", d)
 	}
 }
@@ -222,7 +222,7 @@ func TestGetNotFound(t *testing.T) {
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("err = %v, want ErrNotFound", err)
 	}
-	var ae *APIError
+	var ae *ringwatch.APIError
 	if !errors.As(err, &ae) || ae.Code != "CMN-102" || ae.Parameter != "subscriptionId" || ae.Method != "GET" {
 		t.Errorf("APIError = %+v", ae)
 	}
@@ -391,7 +391,7 @@ func TestMaxAttemptsOne(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})
 	_, err := c.List(context.Background())
-	var ae *APIError
+	var ae *ringwatch.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 503 || !ae.Temporary() || n != 1 || len(clock.sleeps) != 0 {
 		t.Errorf("err = %v after %d requests and %d waits; want a 503 after 1 and 0", err, n, len(clock.sleeps))
 	}

@@ -137,7 +137,7 @@ func TestClientSessionNotFound(t *testing.T) {
 		fmt.Fprint(w, `{"errorCode":"TAS-102","message":"Telephony session not found","errors":[{"errorCode":"TAS-102","message":"Telephony session not found"}]}`)
 	})
 	_, err := c.Session(context.Background(), "~", "s-gone")
-	var ae *rest.APIError
+	var ae *ringwatch.APIError
 	if !errors.Is(err, ErrSessionNotFound) || !errors.As(err, &ae) || ae.Code != "TAS-102" {
 		t.Errorf("err = %v, want ErrSessionNotFound with code TAS-102", err)
 	}
