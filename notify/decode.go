@@ -172,7 +172,7 @@ func Decode(data []byte) (Event, error) {
 		return nil, &DecodeError{Part: "envelope", Offset: -1, Err: ErrNoEvent}
 	}
 	kind := subscription.Classify(h.Event)
-	if kind == subscription.KindOther { // the path cannot tell; the body may
+	if kind == subscription.KindUnknown { // the path cannot tell; the body may
 		kind = sniffKind(h.Event, e.body)
 	}
 	switch {
