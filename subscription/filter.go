@@ -262,7 +262,7 @@ const (
 )
 
 var kindNames = [...]string{
-	KindUnknown:                      "other",
+	KindUnknown:                    "other",
 	KindExtensionPresence:          "extension presence",
 	KindLinePresence:               "line presence",
 	KindFavoritePresence:           "favorite presence",
