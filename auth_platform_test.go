@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	ringwatch "github.com/ringwatch/ringwatch"
+	"github.com/ringwatch/ringwatch/internal/rest"
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/subscription"
@@ -230,7 +231,7 @@ func TestPlatformRateLimitRetried(t *testing.T) {
 	p, ctx := platform(t)
 	var waits []time.Duration
 	sleep := func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
-	sc := subscription.NewClient(ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(p.HTTPClient())), subscription.WithClock(nil, sleep))
+	sc := subscription.NewClient(ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(p.HTTPClient())), subscription.ClientOption(rest.WithClock(nil, sleep)))
 	p.FailNext("GET", "/restapi/v1.0/subscription", 429, "2", 1)
 	p.FailNext("GET", "/restapi/v1.0/subscription", 429, "", 1)
 	p.FailNext("GET", "/restapi/v1.0/subscription", 503, "", 1)
@@ -246,7 +247,7 @@ func TestPlatformRateLimitRetried(t *testing.T) {
 		EventFilters: []subscription.Filter{subscription.AccountTelephonySessions()},
 		DeliveryMode: subscription.DeliveryMode{TransportType: subscription.TransportPubNub},
 	})
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 400 || len(waits) != 3 {
 		t.Errorf("err = %v after waits %v; want a 400 without retry", err, waits)
 	}

@@ -9,8 +9,8 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/ringwatch/ringwatch/internal/errbody"
 	scrub "github.com/ringwatch/ringwatch/internal/redact"
-	"github.com/ringwatch/ringwatch/internal/rest"
 )
 
 // AuthError is a failed token request: the token endpoint's answer, or why
@@ -98,7 +98,7 @@ func (s *jwtSource) authError(grant string, err error) *AuthError {
 	ae.ErrorCode, ae.Description = re.ErrorCode, re.ErrorDescription
 	if re.Response != nil {
 		// RingCentral's body adds its own code next to the OAuth one.
-		pe := rest.ParseError(re.Response.StatusCode, re.Response.Header, re.Body, s.now(), secrets...)
+		pe := errbody.Parse(re.Response.StatusCode, re.Response.Header, re.Body, s.now(), secrets...)
 		ae.StatusCode, ae.RetryAfter = pe.StatusCode, pe.RetryAfter
 		if pe.Code != scrub.Clip(re.ErrorCode, 128, secrets...) { // not only the OAuth error
 			ae.Code = pe.Code

@@ -85,7 +85,7 @@ func TestClientBudgetSharedByResyncControlAndRenewal(t *testing.T) {
 	counter := &statusCounter{base: p.HTTPClient().Transport}
 	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(&http.Client{Transport: counter}))
 	sc := subscription.NewClient(rc, subscription.WithMaxAttempts(1))
-	tc := telephony.NewClient(rc, telephony.WithClientMaxAttempts(1))
+	tc := telephony.NewClient(rc, telephony.WithMaxAttempts(1))
 	info, err := createPubNub(ctx, sc)
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/ringwatch/ringwatch/internal/rest"
+	"github.com/ringwatch/ringwatch/internal/errbody"
 )
 
 // MinReauthInterval is the least time between two forced token refreshes
@@ -178,7 +178,7 @@ func peekCode(resp *http.Response) string {
 	if err != nil {
 		return ""
 	}
-	return rest.ParseError(resp.StatusCode, resp.Header, data, time.Time{}).Code
+	return errbody.Parse(resp.StatusCode, resp.Header, data, time.Time{}).Code
 }
 
 // drain lets the connection of an answer that is thrown away be reused.

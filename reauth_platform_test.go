@@ -104,7 +104,7 @@ func TestClientRefreshesTokenInvalidatedByServer(t *testing.T) {
 	clock.Add(ringwatch.MinReauthInterval - time.Second)
 	p.ExpireTokens()
 	_, err = sc.Get(ctx, info.ID)
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	if !errors.As(err, &ae) || !errors.Is(err, subscription.ErrUnauthorized) || ae.Code != "OAU-128" {
 		t.Fatalf("Get within the interval = %v, want 401 OAU-128", err)
 	}
@@ -177,7 +177,7 @@ func TestClientDoesNotResendWhatItCannot(t *testing.T) {
 	// A 401 with another code (CMN-405, login to extension required).
 	p.InjectFault(notifytest.Fault{PathPrefix: "/restapi/v1.0/subscription", Status: http.StatusUnauthorized, Code: "CMN-405", Message: "Login to extension required"})
 	_, err := sc.List(ctx)
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	if !errors.As(err, &ae) || ae.Code != "CMN-405" {
 		t.Fatalf("List = %v, want 401 CMN-405", err)
 	}

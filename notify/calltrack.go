@@ -48,7 +48,7 @@ import (
 // them. Given more than once, WithCallTracking adds its options to those
 // of the earlier calls: a subscription has one call tracking.
 func WithCallTracking(opts ...CallTrackingOption) Option {
-	return optionFunc(func(o *options) {
+	return Option(func(o *options) {
 		o.tracking = true
 		o.trackingOpts = append(o.trackingOpts, opts...)
 	})

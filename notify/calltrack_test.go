@@ -722,7 +722,7 @@ func TestReorderWindowReleasesAsEventsGoBy(t *testing.T) {
 		mu.Unlock()
 	}
 	s, ft := subscribe(t, WithCallTracking(TrackerOptions(
-		telephony.WithReorderWindow(time.Second), telephony.WithClock(clock))))
+		telephony.WithReorderWindow(time.Second), telephony.WithTrackerClock(clock))))
 	sink := ft.Sink()
 	deliverRaw(t, sink,
 		telephonyNote("t2", "s-1", "p-1", 2, telephony.Answered, ""),

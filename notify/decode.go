@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/ringwatch/ringwatch/internal/wire"
 	"strconv"
 	"time"
 
@@ -172,7 +173,7 @@ func Decode(data []byte) (Event, error) {
 		return nil, &DecodeError{Part: "envelope", Offset: -1, Err: ErrNoEvent}
 	}
 	kind := subscription.Classify(h.Event)
-	if kind == subscription.KindOther { // the path cannot tell; the body may
+	if kind == subscription.KindUnknown { // the path cannot tell; the body may
 		kind = sniffKind(h.Event, e.body)
 	}
 	switch {
@@ -186,7 +187,7 @@ func Decode(data []byte) (Event, error) {
 			return nil, &DecodeError{Event: h.Event, Part: "presence body", Path: bodyPath, Offset: -1, Err: errNoBody}
 		}
 		br := bodyReader(e, str)
-		ev.Body.DecodeFrom(&br)
+		wire.PresenceEvent(&br, &ev.Body)
 		if err := br.End(); err != nil {
 			return nil, newDecodeError(h.Event, "presence body", err, e.bodyAt, bodyPath)
 		}
@@ -198,7 +199,7 @@ func Decode(data []byte) (Event, error) {
 			return nil, &DecodeError{Event: h.Event, Part: "telephony body", Path: bodyPath, Offset: -1, Err: errNoBody}
 		}
 		br := bodyReader(e, str)
-		ev.Body.DecodeFrom(&br)
+		wire.TelephonySession(&br, &ev.Body)
 		if err := br.End(); err != nil {
 			return nil, newDecodeError(h.Event, "telephony body", err, e.bodyAt, bodyPath)
 		}

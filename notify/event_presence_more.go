@@ -1,6 +1,9 @@
 package notify
 
-import "github.com/ringwatch/ringwatch/presence"
+import (
+	"github.com/ringwatch/ringwatch/internal/wire"
+	"github.com/ringwatch/ringwatch/presence"
+)
 
 // DNDEvent is a notification of an extension's do-not-disturb filter,
 // …/extension/{id}/presence/dnd (subscription.DNDPresence; RingCentral's
@@ -43,7 +46,7 @@ func decodeDND(h Header, e *envelope, str, bodyPath string) (Event, error) {
 	}
 	ev := &DNDEvent{Header: h}
 	br := bodyReader(e, str)
-	ev.Body.DecodeFrom(&br)
+	wire.DNDEvent(&br, &ev.Body)
 	if err := br.End(); err != nil {
 		return nil, newDecodeError(h.Event, part, err, e.bodyAt, bodyPath)
 	}
@@ -60,7 +63,7 @@ func decodeQueuePresence(h Header, e *envelope, str, bodyPath string) (Event, er
 	}
 	ev := &QueuePresenceEvent{Header: h}
 	br := bodyReader(e, str)
-	ev.Body.DecodeFrom(&br)
+	wire.QueueEvent(&br, &ev.Body)
 	if err := br.End(); err != nil {
 		return nil, newDecodeError(h.Event, part, err, e.bodyAt, bodyPath)
 	}

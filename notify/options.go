@@ -49,23 +49,19 @@ func (p OverflowPolicy) String() string {
 }
 
 // Option configures Subscribe.
-type Option interface{ apply(*options) }
-
-type optionFunc func(*options)
-
-func (f optionFunc) apply(o *options) { f(o) }
+type Option func(*options)
 
 // WithBufferSize sets how many events the Subscription buffers between the
 // transport and the consumer (DefaultBufferSize by default). It must be at
 // least 1.
 func WithBufferSize(n int) Option {
-	return optionFunc(func(o *options) { o.bufferSize = n })
+	return Option(func(o *options) { o.bufferSize = n })
 }
 
 // WithOverflow sets what happens when the buffer is full: Block (the
 // default) or DropOldest.
 func WithOverflow(p OverflowPolicy) Option {
-	return optionFunc(func(o *options) { o.overflow = p })
+	return Option(func(o *options) { o.overflow = p })
 }
 
 // WithLogger makes the Subscription log skipped notifications and
@@ -73,7 +69,7 @@ func WithOverflow(p OverflowPolicy) Option {
 // never hold credentials; they may hold notification uuids and event
 // filters.
 func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(o *options) { o.logger = l })
+	return Option(func(o *options) { o.logger = l })
 }
 
 // WithDedupWindow sets how many recent notification uuids the Subscription
@@ -81,7 +77,7 @@ func WithLogger(l *slog.Logger) Option {
 // default). The oldest uuid is forgotten first. 0 turns de-duplication
 // off.
 func WithDedupWindow(n int) Option {
-	return optionFunc(func(o *options) { o.dedupWindow = n })
+	return Option(func(o *options) { o.dedupWindow = n })
 }
 
 // WithCloseTimeout bounds how long Close waits for the transport to stop
@@ -89,7 +85,7 @@ func WithDedupWindow(n int) Option {
 // default). It also applies when the context given to Subscribe ends the
 // subscription.
 func WithCloseTimeout(d time.Duration) Option {
-	return optionFunc(func(o *options) { o.closeTimeout = d })
+	return Option(func(o *options) { o.closeTimeout = d })
 }
 
 type options struct {

@@ -177,8 +177,7 @@ type sessionToRead struct {
 	id, sessionID, partyID string
 }
 
-// read is one attempt of RingCentral's resync procedure (reference
-// §10.4): read the presence that lists the active calls, then each of
+// read is one attempt of RingCentral's resync procedure: read the presence that lists the active calls, then each of
 // their telephony sessions, and each other call the tracker has as
 // active; a session that answers 404 has ended.
 func (c *callTracker) read(ctx context.Context) (*callRead, error) {

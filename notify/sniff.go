@@ -35,7 +35,7 @@ const (
 // It reads only the body's top-level keys and does not allocate.
 func sniffKind(event string, body []byte) subscription.Kind {
 	if body == nil {
-		return subscription.KindOther
+		return subscription.KindUnknown
 	}
 	r := jsonx.NewReader(body)
 	var has int
@@ -65,7 +65,7 @@ func sniffKind(event string, body []byte) subscription.Kind {
 		r.Skip()
 	}
 	if r.End() != nil {
-		return subscription.KindOther
+		return subscription.KindUnknown
 	}
 	switch {
 	case has&(hasParties|hasTelephonySessionID) == hasParties|hasTelephonySessionID:
@@ -79,7 +79,7 @@ func sniffKind(event string, body []byte) subscription.Kind {
 	case has == hasExpiresIn && subscriptionPath(event):
 		return subscription.KindRenewalReminder
 	}
-	return subscription.KindOther
+	return subscription.KindUnknown
 }
 
 // subscriptionPath reports whether the path of an event filter ends in

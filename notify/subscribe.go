@@ -131,7 +131,7 @@ func Subscribe(ctx context.Context, t transport.Transport, filters []subscriptio
 	o := defaultOptions()
 	for _, opt := range opts {
 		if opt != nil {
-			opt.apply(&o)
+			opt(&o)
 		}
 	}
 	if err := o.validate(); err != nil {

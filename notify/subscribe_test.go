@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ringwatch/ringwatch"
 	"log/slog"
 	"strings"
 	"sync"
@@ -516,13 +517,13 @@ func TestSubscribeContextEndClosesTransportOnBoundedContext(t *testing.T) {
 
 func TestSubscribeOpenFails(t *testing.T) {
 	leakcheck.Check(t)
-	openErr := &subscription.APIError{StatusCode: 429, Code: "CMN-301", Message: "Request rate exceeded"}
+	openErr := &ringwatch.APIError{StatusCode: 429, Code: "CMN-301", Message: "Request rate exceeded"}
 	ft := &fakeTransport{openErr: openErr}
 	s, err := Subscribe(t.Context(), ft, testFilters)
 	if s != nil {
 		t.Errorf("Subscribe returned a Subscription with error %v", err)
 	}
-	var apiErr *subscription.APIError
+	var apiErr *ringwatch.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 {
 		t.Errorf("Subscribe error = %v, want the *APIError", err)
 	}

@@ -14,10 +14,10 @@ import (
 
 // ErrNotFound matches a Client error saying that the account or extension
 // does not exist: HTTP 404 or CMN-102. It is the same value as
-// subscription.ErrNotFound, and the server's errors are
-// *subscription.APIError values, so one errors.Is or errors.As works for
-// every ringwatch REST client.
-var ErrNotFound = rest.ErrNotFound
+// ringwatch.ErrNotFound, and the server's errors are *ringwatch.APIError
+// values, so one errors.Is or errors.As works for every ringwatch REST
+// client.
+var ErrNotFound = ringwatch.ErrNotFound
 
 // Client reads presence from RingCentral's REST API, to resynchronise
 // after a gap in the notifications. It always asks for the detailed

@@ -105,7 +105,7 @@ func TestClientExtensionNotFound(t *testing.T) {
 		fmt.Fprint(w, `{"errorCode":"CMN-102","message":"Resource for parameter [extensionId] is not found"}`)
 	})
 	_, err := c.Extension(context.Background(), "1", "404")
-	var ae *rest.APIError
+	var ae *ringwatch.APIError
 	if !errors.Is(err, ErrNotFound) || !errors.As(err, &ae) || ae.Code != "CMN-102" {
 		t.Errorf("err = %v, want ErrNotFound", err)
 	}
@@ -234,7 +234,7 @@ func TestClientAccountStopEarly(t *testing.T) {
 }
 
 func TestClientAccountError(t *testing.T) {
-	mux, c := setupClient(t, WithClientMaxAttempts(1))
+	mux, c := setupClient(t, WithMaxAttempts(1))
 	mux.HandleFunc("/restapi/v1.0/account/~/presence", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("page") == "1" {
 			fmt.Fprint(w, `{"records":[{"extension":{"id":1}}],"paging":{"page":1,"totalPages":2}}`)
@@ -255,7 +255,7 @@ func TestClientAccountError(t *testing.T) {
 	if d := cmp.Diff([]string{"1"}, ids); d != "" {
 		t.Errorf("records (-want +got):\n%s", d)
 	}
-	if len(errs) != 1 || !errors.Is(errs[0], rest.ErrRateLimited) {
+	if len(errs) != 1 || !errors.Is(errs[0], ringwatch.ErrRateLimited) {
 		t.Errorf("errors %v, want one rate-limit error", errs)
 	}
 }

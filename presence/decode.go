@@ -2,6 +2,7 @@ package presence
 
 import (
 	"fmt"
+	"github.com/ringwatch/ringwatch/internal/wire"
 
 	"github.com/ringwatch/ringwatch/internal/jsonx"
 )
@@ -42,11 +43,17 @@ func (in *Info) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// DecodeFrom decodes the presence body r is at, as UnmarshalJSON does,
-// leaving skipped fields and errors in r. It is the hook ringwatch's own
-// decoders (notify.Decode) use to read a body inside a notification; other
-// callers use ParseEvent or json.Unmarshal. A nil r does nothing.
-func (e *Event) DecodeFrom(r *jsonx.Reader) {
+func init() {
+	wire.PresenceEvent = func(r *jsonx.Reader, dst any) { dst.(*Event).decodeFrom(r) }
+	wire.DNDEvent = func(r *jsonx.Reader, dst any) { dst.(*DNDEvent).decodeFrom(r) }
+	wire.QueueEvent = func(r *jsonx.Reader, dst any) { dst.(*QueueEvent).decodeFrom(r) }
+}
+
+// decodeFrom decodes the presence body r is at, as UnmarshalJSON does,
+// leaving skipped fields and errors in r. notify.Decode reaches it through
+// internal/wire to read a body inside a notification. A nil r does
+// nothing.
+func (e *Event) decodeFrom(r *jsonx.Reader) {
 	if r != nil {
 		decodeEvent(r, e, nil)
 	}

@@ -2,6 +2,7 @@ package presence_test
 
 import (
 	"encoding/json"
+	"github.com/ringwatch/ringwatch/internal/wire"
 	"strings"
 	"testing"
 	"time"
@@ -205,7 +206,7 @@ func TestParseEventSkipsDrift(t *testing.T) {
 			}
 			r := jsonx.NewReader([]byte(tt.in))
 			var e presence.Event
-			e.DecodeFrom(&r)
+			wire.PresenceEvent(&r, &e)
 			if err := r.End(); err != nil {
 				t.Fatal(err)
 			}
@@ -225,7 +226,7 @@ func TestAppearancesObject(t *testing.T) {
 	} {
 		r := jsonx.NewReader([]byte(in))
 		var got presence.Event
-		got.DecodeFrom(&r)
+		wire.PresenceEvent(&r, &got)
 		if err := r.End(); err != nil || len(r.Skipped()) != 0 {
 			t.Fatalf("%s: %v, skipped %v", in, err, r.Skipped())
 		}

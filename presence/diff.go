@@ -20,7 +20,7 @@ type Change struct {
 	// Calls lists the active calls that appeared, changed status, ended or
 	// vanished, in the order of the newer event's list, then the vanished
 	// ones in the order of the older.
-	Calls []CallChange
+	Calls []ActiveCallChange
 	// Availability lists the changes to availability fields: presence
 	// status, user status, do-not-disturb and meeting status. They are not
 	// call changes.
@@ -36,13 +36,13 @@ func (c *Change) Empty() bool {
 	return !c.TelephonyStatusChanged && len(c.Calls) == 0 && len(c.Availability) == 0
 }
 
-// CallChangeKind says how an active call changed.
-type CallChangeKind uint8
+// ActiveCallChangeKind says how an active call changed.
+type ActiveCallChangeKind uint8
 
 // The ways an active call changes.
 const (
 	// CallAppeared: a call not known before is listed.
-	CallAppeared CallChangeKind = iota + 1
+	CallAppeared ActiveCallChangeKind = iota + 1
 	// CallStatusChanged: a known call is listed with another status.
 	CallStatusChanged
 	// CallEnded: a call is listed with status NoCall, which is how detailed
@@ -55,22 +55,22 @@ const (
 	CallVanished
 )
 
-var callChangeNames = [...]string{"CallChangeKind(0)", "Appeared", "StatusChanged", "Ended", "Vanished"}
+var callChangeNames = [...]string{"ActiveCallChangeKind(0)", "Appeared", "StatusChanged", "Ended", "Vanished"}
 
 // String returns the kind's name, such as "Appeared".
-func (k CallChangeKind) String() string {
+func (k ActiveCallChangeKind) String() string {
 	if int(k) < len(callChangeNames) {
 		return callChangeNames[k]
 	}
-	return "CallChangeKind(?)"
+	return "ActiveCallChangeKind(?)"
 }
 
-// CallChange is the change of one active call.
-type CallChange struct {
+// ActiveCallChange is the change of one active call.
+type ActiveCallChange struct {
 	// Key identifies the call: "telephonySessionId/partyId", or "id:" and
 	// the call id when the entry has no telephony session id.
 	Key  string
-	Kind CallChangeKind
+	Kind ActiveCallChangeKind
 	// From and To are the call's telephony status before and after; From is
 	// empty for an appeared call and To is NoCall for an ended or vanished
 	// one.
@@ -155,11 +155,11 @@ func accountsForAll(e *Event) bool {
 // maxListedCalls is how many calls a presence body lists at most.
 const maxListedCalls = 7
 
-func diffCalls(prev []ActiveCall, next *Event) []CallChange {
+func diffCalls(prev []ActiveCall, next *Event) []ActiveCallChange {
 	if len(prev) == 0 && len(next.ActiveCalls) == 0 {
 		return nil
 	}
-	var out []CallChange
+	var out []ActiveCallChange
 	for i := range next.ActiveCalls {
 		c := &next.ActiveCalls[i]
 		key := CallKey(c)
@@ -168,7 +168,7 @@ func diffCalls(prev []ActiveCall, next *Event) []CallChange {
 		if old != nil {
 			from = old.TelephonyStatus
 		}
-		var kind CallChangeKind
+		var kind ActiveCallChangeKind
 		switch {
 		case c.Ended() && from != NoCall:
 			kind = CallEnded
@@ -181,7 +181,7 @@ func diffCalls(prev []ActiveCall, next *Event) []CallChange {
 		default:
 			continue
 		}
-		out = append(out, CallChange{Key: key, Kind: kind, From: from, To: c.TelephonyStatus, Call: *c})
+		out = append(out, ActiveCallChange{Key: key, Kind: kind, From: from, To: c.TelephonyStatus, Call: *c})
 	}
 	if accountsForAll(next) {
 		for i := range prev {
@@ -191,7 +191,7 @@ func diffCalls(prev []ActiveCall, next *Event) []CallChange {
 			}
 			key := CallKey(c)
 			if findCall(next.ActiveCalls, key) == nil {
-				out = append(out, CallChange{Key: key, Kind: CallVanished, From: c.TelephonyStatus, To: NoCall, Call: *c})
+				out = append(out, ActiveCallChange{Key: key, Kind: CallVanished, From: c.TelephonyStatus, To: NoCall, Call: *c})
 			}
 		}
 	}

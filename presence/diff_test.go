@@ -150,7 +150,7 @@ func TestDiffSynthetic(t *testing.T) {
 }
 
 func TestCallChangeKindString(t *testing.T) {
-	if CallVanished.String() != "Vanished" || CallChangeKind(9).String() != "CallChangeKind(?)" {
-		t.Error(CallVanished.String(), CallChangeKind(9).String())
+	if CallVanished.String() != "Vanished" || ActiveCallChangeKind(9).String() != "ActiveCallChangeKind(?)" {
+		t.Error(CallVanished.String(), ActiveCallChangeKind(9).String())
 	}
 }

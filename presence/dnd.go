@@ -11,10 +11,10 @@ type DNDEvent struct {
 	// DNDStatus is the new do-not-disturb status, one of the DNDStatus
 	// constants (TakeAllCalls, DoNotAcceptAnyCalls, …); other values are
 	// kept as they came.
-	DNDStatus DNDStatus `json:"dndStatus,omitempty"`
+	DNDStatus string `json:"dndStatus,omitempty"`
 	// DNDStatusPersonal is the DND status of a user extension under the
 	// new communication handling service. RingCentral documents only
 	// extensionId and dndStatus for this event; dndStatusPersonal is read
 	// when it is sent, as on the presence bodies.
-	DNDStatusPersonal DNDStatus `json:"dndStatusPersonal,omitempty"`
+	DNDStatusPersonal string `json:"dndStatusPersonal,omitempty"`
 }

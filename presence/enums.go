@@ -15,27 +15,25 @@ const (
 	ParkedCall    TelephonyStatus = "ParkedCall"
 )
 
-// Status is an aggregated or user-defined presence status (presenceStatus,
-// userStatus).
-type Status = string
-
-// The documented presence statuses.
+// The values RingCentral sends in Event.PresenceStatus and
+// Event.UserStatus (the aggregated and the user-defined presence status).
+// Those fields are plain strings: a value outside this set is kept as it
+// came.
 const (
-	StatusOffline   Status = "Offline"
-	StatusBusy      Status = "Busy"
-	StatusAvailable Status = "Available"
+	StatusOffline   = "Offline"
+	StatusBusy      = "Busy"
+	StatusAvailable = "Available"
 )
 
-// DNDStatus is a do-not-disturb status (dndStatus, dndStatusPersonal).
-type DNDStatus = string
-
-// The documented do-not-disturb statuses.
+// The values RingCentral sends in the do-not-disturb fields
+// (Event.DNDStatus, DNDEvent.DNDStatus, DNDEvent.DNDStatusPersonal). Those
+// fields are plain strings: a value outside this set is kept as it came.
 const (
-	TakeAllCalls               DNDStatus = "TakeAllCalls"
-	DoNotAcceptDepartmentCalls DNDStatus = "DoNotAcceptDepartmentCalls"
-	TakeDepartmentCallsOnly    DNDStatus = "TakeDepartmentCallsOnly"
-	DoNotAcceptAnyCalls        DNDStatus = "DoNotAcceptAnyCalls"
-	DNDUnknown                 DNDStatus = "Unknown"
+	TakeAllCalls               = "TakeAllCalls"
+	DoNotAcceptDepartmentCalls = "DoNotAcceptDepartmentCalls"
+	TakeDepartmentCallsOnly    = "TakeDepartmentCallsOnly"
+	DoNotAcceptAnyCalls        = "DoNotAcceptAnyCalls"
+	DNDUnknown                 = "Unknown"
 )
 
 // MeetingStatus values.

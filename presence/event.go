@@ -29,16 +29,16 @@ type Event struct {
 	Sequence int64 `json:"sequence,omitempty"`
 	// PresenceStatus is the aggregated presence status: Offline, Busy or
 	// Available.
-	PresenceStatus Status `json:"presenceStatus,omitempty"`
+	PresenceStatus string `json:"presenceStatus,omitempty"`
 	// UserStatus is the presence status the user published.
-	UserStatus Status `json:"userStatus,omitempty"`
+	UserStatus string `json:"userStatus,omitempty"`
 	// MeetingStatus is Connected or Disconnected.
 	MeetingStatus string `json:"meetingStatus,omitempty"`
 	// DNDStatus is the do-not-disturb status.
-	DNDStatus DNDStatus `json:"dndStatus,omitempty"`
+	DNDStatus string `json:"dndStatus,omitempty"`
 	// DNDStatusPersonal is the do-not-disturb status of a user extension
 	// under the new communication handling service.
-	DNDStatusPersonal DNDStatus `json:"dndStatusPersonal,omitempty"`
+	DNDStatusPersonal string `json:"dndStatusPersonal,omitempty"`
 	// AllowSeeMyPresence reports whether others may see this presence.
 	AllowSeeMyPresence bool `json:"allowSeeMyPresence,omitempty"`
 	// AcceptCallQueueCalls reports whether the agent takes call-queue calls.

@@ -23,17 +23,17 @@ func ParseQueueEvent(body []byte) (*QueueEvent, error) {
 // tolerantly.
 func (e *QueueEvent) UnmarshalJSON(b []byte) error {
 	r := jsonx.NewReader(b)
-	e.DecodeFrom(&r)
+	e.decodeFrom(&r)
 	if err := r.End(); err != nil {
 		return fmt.Errorf("presence: %w", err)
 	}
 	return nil
 }
 
-// DecodeFrom decodes the body from r, which notify shares with the rest of
-// the notification; a value of an unexpected shape is skipped and left in
-// r.Skipped. It is for package notify: callers decode with UnmarshalJSON.
-func (e *QueueEvent) DecodeFrom(r *jsonx.Reader) {
+// decodeFrom decodes the body from r, which notify shares with the rest of
+// the notification (through internal/wire); a value of an unexpected shape
+// is skipped and left in r.Skipped.
+func (e *QueueEvent) decodeFrom(r *jsonx.Reader) {
 	*e = QueueEvent{}
 	if r == nil {
 		return

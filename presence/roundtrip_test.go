@@ -12,5 +12,5 @@ import (
 // filled survives Marshal then decode.
 func TestWireRoundTrip(t *testing.T) {
 	modeltest.RoundTrip(t, ".", []any{presence.Event{}, presence.Info{}, presence.DNDEvent{}, presence.QueueEvent{}},
-		[]string{"Client", "AccountOptions", "ClientOption", "Change", "CallChange", "AvailabilityChange", "Tracker", "Stats"}, 300)
+		[]string{"Client", "AccountOptions", "ClientOption", "Change", "ActiveCallChange", "AvailabilityChange", "Tracker", "Stats"}, 300)
 }

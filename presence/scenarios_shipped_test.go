@@ -47,7 +47,7 @@ func presenceByExtension(events []callscript.Event) map[string][]*presence.Event
 
 // callStep is one change of one active call, as the tracker reports it.
 type callStep struct {
-	Kind     presence.CallChangeKind
+	Kind     presence.ActiveCallChangeKind
 	From, To presence.TelephonyStatus
 }
 

@@ -69,19 +69,19 @@ var tolerantCases = []struct {
 	// Subscription tails.
 	{"/restapi/v1.0/subscription/%7E?threshold=80&interval=30", subscription.KindRenewalReminder, true},
 	{"/restapi/v1.0/account/~/extension/~/subscription/~", subscription.KindRenewalReminder, false},
-	{"/restapi/..snip../subscription/5c37f936", subscription.KindOther, false}, // the body decides
+	{"/restapi/..snip../subscription/5c37f936", subscription.KindUnknown, false}, // the body decides
 
 	// Not modelled, elided or not.
-	{"/restapi/..snip../message-store", subscription.KindOther, false},
-	{"/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS", subscription.KindOther, true},
-	{"/restapi/v1.0/account/~/extension/~/presence/unknown", subscription.KindOther, true},
-	{"/restapi/v1.0/account/~/extension/~/presences", subscription.KindOther, true},
-	{"/restapi/v1.0/account/~/telephony/sessions/s-123", subscription.KindOther, true},
-	{"/restapi/v1.0/account/~/extension/~/telephony", subscription.KindOther, true},
-	{"/restapi/v1.0/account/~/call-queues", subscription.KindOther, true},
-	{"/", subscription.KindOther, false},
-	{"////", subscription.KindOther, false},
-	{"/restapi/..snip..", subscription.KindOther, false},
+	{"/restapi/..snip../message-store", subscription.KindUnknown, false},
+	{"/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS", subscription.KindUnknown, true},
+	{"/restapi/v1.0/account/~/extension/~/presence/unknown", subscription.KindUnknown, true},
+	{"/restapi/v1.0/account/~/extension/~/presences", subscription.KindUnknown, true},
+	{"/restapi/v1.0/account/~/telephony/sessions/s-123", subscription.KindUnknown, true},
+	{"/restapi/v1.0/account/~/extension/~/telephony", subscription.KindUnknown, true},
+	{"/restapi/v1.0/account/~/call-queues", subscription.KindUnknown, true},
+	{"/", subscription.KindUnknown, false},
+	{"////", subscription.KindUnknown, false},
+	{"/restapi/..snip..", subscription.KindUnknown, false},
 }
 
 func TestClassifyTolerant(t *testing.T) {

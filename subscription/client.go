@@ -14,7 +14,7 @@ const subscriptionPath = apiPrefix + "/subscription"
 // Client calls RingCentral's Subscription API. It is safe for concurrent
 // use.
 //
-// Errors from the server are *APIError values (see ErrNotFound,
+// Errors from the server are *ringwatch.APIError values (see ErrNotFound,
 // ErrRateLimited, ErrUnauthorized). A 429 answer is retried after its
 // Retry-After (30 s when absent), a 502, 503 or 504 after a capped,
 // jittered exponential backoff, up to WithMaxAttempts attempts; every wait
@@ -37,7 +37,7 @@ func NewClient(rc *ringwatch.Client, opts ...ClientOption) *Client {
 
 // RateLimit returns the rate-limit state of the last answer that carried
 // X-Rate-Limit-* headers, or nil before there was one.
-func (c *Client) RateLimit() *RateLimit { return c.rc.RateLimit() }
+func (c *Client) RateLimit() *ringwatch.RateLimit { return c.rc.RateLimit() }
 
 // Create creates a subscription (POST /restapi/v1.0/subscription). The
 // filters are validated first: an empty list is an ErrInvalidArgument

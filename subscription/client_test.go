@@ -150,7 +150,7 @@ func TestCreate(t *testing.T) {
 	if d := cmp.Diff(wantInfo, got, timeEqual); d != "" {
 		t.Errorf("Create (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff(&RateLimit{Group: "Medium", Limit: 40, Remaining: 39, Window: time.Minute}, c.RateLimit()); d != "" {
+	if d := cmp.Diff(&ringwatch.RateLimit{Group: "Medium", Limit: 40, Remaining: 39, Window: time.Minute}, c.RateLimit()); d != "" {
 		t.Errorf("RateLimit (-want +got):\n%s", d)
 	}
 }
@@ -222,7 +222,7 @@ func TestGetNotFound(t *testing.T) {
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("err = %v, want ErrNotFound", err)
 	}
-	var ae *APIError
+	var ae *ringwatch.APIError
 	if !errors.As(err, &ae) || ae.Code != "CMN-102" || ae.Parameter != "subscriptionId" || ae.Method != "GET" {
 		t.Errorf("APIError = %+v", ae)
 	}
@@ -347,7 +347,7 @@ func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 
 func TestRateLimitedCreateRetried(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	mux, c := setup(t, WithClock(clock.Now, clock.Sleep))
+	mux, c := setup(t, withRetryClock(clock.Now, clock.Sleep))
 	var (
 		mu     sync.Mutex
 		bodies []string
@@ -384,14 +384,14 @@ func TestRateLimitedCreateRetried(t *testing.T) {
 
 func TestMaxAttemptsOne(t *testing.T) {
 	clock := &fakeClock{}
-	mux, c := setup(t, WithClock(clock.Now, clock.Sleep), WithMaxAttempts(1), WithLogger(nil), WithBackoff(time.Second, time.Minute), WithMaxRetryAfter(time.Minute))
+	mux, c := setup(t, withRetryClock(clock.Now, clock.Sleep), WithMaxAttempts(1), WithLogger(nil), WithRetryBackoff(time.Second, time.Minute), WithMaxRetryAfter(time.Minute))
 	n := 0
 	mux.HandleFunc("/restapi/v1.0/subscription", func(w http.ResponseWriter, r *http.Request) {
 		n++
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})
 	_, err := c.List(context.Background())
-	var ae *APIError
+	var ae *ringwatch.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 503 || !ae.Temporary() || n != 1 || len(clock.sleeps) != 0 {
 		t.Errorf("err = %v after %d requests and %d waits; want a 503 after 1 and 0", err, n, len(clock.sleeps))
 	}

@@ -6,6 +6,6 @@
 // FavoritePresence, AccountPresence and RenewalReminder, and classified with
 // ParseFilter, which also accepts the server's expanded form (the "~"
 // replaced by numeric ids). Client creates, reads, renews and deletes
-// subscriptions; its errors are *APIError values that work with errors.Is
+// subscriptions; its errors are *ringwatch.APIError values that work with errors.Is
 // for ErrNotFound and ErrRateLimited.
 package subscription

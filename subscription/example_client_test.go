@@ -46,7 +46,7 @@ func ExampleClient_Create() {
 	// true
 }
 
-// Errors from the API are *APIError values; an invalid filter is refused
+// Errors from the API are *ringwatch.APIError values; an invalid filter is refused
 // before anything is sent.
 func ExampleClient_Create_errors() {
 	p := notifytest.NewPlatform()
@@ -61,7 +61,7 @@ func ExampleClient_Create_errors() {
 		EventFilters: []subscription.Filter{subscription.AccountTelephonySessions()},
 		DeliveryMode: subscription.DeliveryMode{TransportType: subscription.TransportWebHook, Address: "ftp://nowhere"},
 	})
-	var apiErr *subscription.APIError
+	var apiErr *ringwatch.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.StatusCode, apiErr.Code, apiErr.Parameter)
 	}

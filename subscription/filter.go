@@ -226,9 +226,9 @@ func presenceFilter(path string, opts []PresenceOption) Filter {
 type Kind int
 
 // The filter kinds ringwatch models. Any other well-formed filter is
-// KindOther. New kinds are added at the end, so the values are stable.
+// KindUnknown. New kinds are added at the end, so the values are stable.
 const (
-	KindOther Kind = iota
+	KindUnknown Kind = iota
 	// KindExtensionPresence: …/extension/{id}/presence.
 	KindExtensionPresence
 	// KindLinePresence: …/extension/{id}/presence/line and
@@ -262,7 +262,7 @@ const (
 )
 
 var kindNames = [...]string{
-	KindOther:                      "other",
+	KindUnknown:                    "other",
 	KindExtensionPresence:          "extension presence",
 	KindLinePresence:               "line presence",
 	KindFavoritePresence:           "favorite presence",
@@ -351,10 +351,10 @@ func (e *FilterError) Is(target error) bool { return target == ErrInvalidFilter 
 // that says whose presence or sessions they are is elided, the kind is the
 // extension one (KindExtensionPresence, KindExtensionTelephonySessions):
 // what matters for decoding is that the body is a presence or a telephony
-// body. Anything else is KindOther.
+// body. Anything else is KindUnknown.
 func Classify(filter string) Kind {
 	path, _, _ := strings.Cut(filter, "?")
-	if k, _, _, _ := classifyPath(path); k != KindOther {
+	if k, _, _, _ := classifyPath(path); k != KindUnknown {
 		return k
 	}
 	return classifyTail(path)
@@ -375,11 +375,11 @@ func classifyPath(path string) (k Kind, account, extension, group string) {
 	}
 	rest, ok := strings.CutPrefix(p, "/account/")
 	if !ok {
-		return KindOther, "", "", ""
+		return KindUnknown, "", "", ""
 	}
 	account, rest, _ = strings.Cut(rest, "/")
 	if account == "" {
-		return KindOther, "", "", ""
+		return KindUnknown, "", "", ""
 	}
 	switch rest {
 	case "presence":
@@ -392,15 +392,15 @@ func classifyPath(path string) (k Kind, account, extension, group string) {
 		if group != "" && r == "presence" {
 			return KindCallQueuePresence, account, "", group
 		}
-		return KindOther, account, "", ""
+		return KindUnknown, account, "", ""
 	}
 	r, ok := strings.CutPrefix(rest, "extension/")
 	if !ok {
-		return KindOther, account, "", ""
+		return KindUnknown, account, "", ""
 	}
 	extension, r, _ = strings.Cut(r, "/")
 	if extension == "" {
-		return KindOther, account, "", ""
+		return KindUnknown, account, "", ""
 	}
 	switch r {
 	case "presence":
@@ -416,7 +416,7 @@ func classifyPath(path string) (k Kind, account, extension, group string) {
 	case "telephony/sessions":
 		return KindExtensionTelephonySessions, account, extension, ""
 	}
-	return KindOther, account, extension, ""
+	return KindUnknown, account, extension, ""
 }
 
 // classifyTail recognises a resource by the last segments of its path, the
@@ -446,9 +446,9 @@ func classifyTail(path string) Kind {
 		if is(s2, "subscription") {
 			return KindRenewalReminder
 		}
-		return KindOther
+		return KindUnknown
 	case !is(s1, "presence"):
-		return KindOther
+		return KindUnknown
 	}
 	// …/presence
 	switch {
@@ -511,8 +511,8 @@ func ParseFilter(filter string) (ParsedFilter, error) {
 	if strings.Contains(trimmed, "..") {
 		return bad("elided path segment (..)")
 	}
-	if k == KindOther {
-		if like := classifyTail(path); like != KindOther {
+	if k == KindUnknown {
+		if like := classifyTail(path); like != KindUnknown {
 			return bad("not a well-formed %s filter: want the form %s", like, kindForm(like))
 		}
 	}

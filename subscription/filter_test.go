@@ -147,11 +147,11 @@ func TestParseFilter(t *testing.T) {
 			Query: url.Values{"threshold": {"80"}, "interval": {"30"}}, Threshold: 80 * time.Second, Interval: 30 * time.Second},
 	}, {
 		filter: "/restapi/v1.0/account/~/extension/~/message-store",
-		want: subscription.ParsedFilter{Kind: subscription.KindOther, AccountID: "~", ExtensionID: "~",
+		want: subscription.ParsedFilter{Kind: subscription.KindUnknown, AccountID: "~", ExtensionID: "~",
 			Path: "/restapi/v1.0/account/~/extension/~/message-store", Query: url.Values{}},
 	}, {
 		filter: "/restapi/v1.0/glip/posts",
-		want:   subscription.ParsedFilter{Kind: subscription.KindOther, Path: "/restapi/v1.0/glip/posts", Query: url.Values{}},
+		want:   subscription.ParsedFilter{Kind: subscription.KindUnknown, Path: "/restapi/v1.0/glip/posts", Query: url.Values{}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.filter, func(t *testing.T) {
@@ -186,16 +186,16 @@ var classifyCases = []struct {
 	{"/account/170848004/telephony/sessions?direction=Inbound", subscription.KindAccountTelephonySessions},
 	{"/restapi/v1.0/account/400144452008/extension/400144455008/telephony/sessions", subscription.KindExtensionTelephonySessions},
 	{"/restapi/v1.0/subscription/~?threshold=80&interval=30", subscription.KindRenewalReminder},
-	{"/restapi/v1.0/account/~/extension/~/message-store", subscription.KindOther},
-	{"/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS", subscription.KindOther},
-	{"/restapi/v1.0/account/~/extension", subscription.KindOther},
-	{"/restapi/v1.0/account/~/call-queues/1/members", subscription.KindOther},
-	{"/restapi/v1.0/glip/posts", subscription.KindOther},
+	{"/restapi/v1.0/account/~/extension/~/message-store", subscription.KindUnknown},
+	{"/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS", subscription.KindUnknown},
+	{"/restapi/v1.0/account/~/extension", subscription.KindUnknown},
+	{"/restapi/v1.0/account/~/call-queues/1/members", subscription.KindUnknown},
+	{"/restapi/v1.0/glip/posts", subscription.KindUnknown},
 	// Empty ids: ParseFilter rejects these, Classify goes by the tail.
 	{"/restapi/v1.0/account//presence", subscription.KindAccountPresence},
 	{"/restapi/v1.0/account/~/extension//presence", subscription.KindExtensionPresence},
-	{"", subscription.KindOther},
-	{"?", subscription.KindOther},
+	{"", subscription.KindUnknown},
+	{"?", subscription.KindUnknown},
 }
 
 func TestClassify(t *testing.T) {
@@ -226,7 +226,7 @@ func TestKind(t *testing.T) {
 		Presence, Telephony bool
 	}
 	var got []row
-	for k := subscription.KindOther; k <= subscription.KindExtensionCallQueuePresence+1; k++ {
+	for k := subscription.KindUnknown; k <= subscription.KindExtensionCallQueuePresence+1; k++ {
 		got = append(got, row{k.String(), k.IsPresence(), k.IsTelephony()})
 	}
 	want := []row{

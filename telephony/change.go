@@ -113,7 +113,7 @@ func itoa(n int) string {
 
 // ReasonResync is the reason Reconcile puts on the changes of the parties
 // and calls it ends when the caller gives none.
-const ReasonResync Reason = "Resync"
+const ReasonResync = "Resync"
 
 // Change is one transition of one party of a call, as applied by a
 // Tracker.

@@ -10,13 +10,13 @@ import (
 
 // Errors of Client. They are the same values as subscription.ErrNotFound
 // and subscription.ErrInvalidArgument, and the server's errors are
-// *subscription.APIError values, so one errors.Is or errors.As works for
+// *ringwatch.APIError values, so one errors.Is or errors.As works for
 // every ringwatch REST client.
 var (
 	// ErrSessionNotFound matches an answer saying that the session or party
 	// does not exist (any more): HTTP 404 or CMN-102. Calls that ended are
 	// gone from this API.
-	ErrSessionNotFound = rest.ErrNotFound
+	ErrSessionNotFound = ringwatch.ErrNotFound
 	// ErrInvalidArgument matches an error about a call's arguments found
 	// before anything was sent, such as an empty session id.
 	ErrInvalidArgument = rest.ErrInvalidArgument

@@ -1,37 +1,54 @@
 package telephony
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
 	"github.com/ringwatch/ringwatch/internal/rest"
 )
 
-// ClientOption configures a Client. The names carry "Client" so that they
-// do not clash with the Tracker's options.
-type ClientOption struct{ apply rest.Option }
+// ClientOption configures a Client made by NewClient.
+//
+// The REST clients of subscription, telephony and presence take options
+// of the same names and meanings: WithLogger, WithMaxAttempts,
+// WithRetryBackoff and WithMaxRetryAfter.
+type ClientOption func(*clientConfig)
 
-// WithClientLogger makes the client log each retry at debug level. The
-// default is silent.
-func WithClientLogger(l *slog.Logger) ClientOption { return ClientOption{rest.WithLogger(l)} }
+// clientConfig is the retry and logging configuration of the REST
+// runtime. Tests in the module reach the retry clock by converting a
+// rest.Option (rest.WithClock) to a ClientOption; it is not public API.
+type clientConfig = rest.Options
 
-// WithClientMaxAttempts bounds the attempts of one call, the first
-// included (default 4); 1 disables retries.
-func WithClientMaxAttempts(n int) ClientOption { return ClientOption{rest.WithMaxAttempts(n)} }
+// WithLogger makes the client log each retry at debug level (method,
+// path, status, error code, wait) to l instead of the ringwatch.Client's
+// logger. Nothing secret is logged.
+func WithLogger(l *slog.Logger) ClientOption { return ClientOption(rest.WithLogger(l)) }
 
-// WithClientBackoff sets the capped, fully jittered exponential backoff of
-// 502, 503 and 504 answers (default 500 ms doubling up to 30 s).
-func WithClientBackoff(base, maxDelay time.Duration) ClientOption {
-	return ClientOption{rest.WithBackoff(base, maxDelay)}
+// WithMaxAttempts bounds the attempts of one call, the first included
+// (default 4); 1 disables retries.
+func WithMaxAttempts(n int) ClientOption { return ClientOption(rest.WithMaxAttempts(n)) }
+
+// WithRetryBackoff sets the backoff of 502, 503 and 504 answers without
+// Retry-After: retry n waits a random time in [0, min(maxDelay,
+// base·2ⁿ⁻¹)] (full jitter). The defaults are 500 ms and 30 s.
+func WithRetryBackoff(base, maxDelay time.Duration) ClientOption {
+	return ClientOption(rest.WithBackoff(base, maxDelay))
 }
 
-// WithClientClock replaces the clock used for retry waits; sleep must
-// return ctx.Err() if ctx ends first. A nil function keeps the real one.
-func WithClientClock(now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) ClientOption {
-	return ClientOption{rest.WithClock(now, sleep)}
+// WithMaxRetryAfter sets the longest Retry-After the client waits for
+// (default 5 min). When the server asks for more, the call returns its
+// *ringwatch.APIError at once, with RetryAfter saying how long it asked
+// for.
+func WithMaxRetryAfter(d time.Duration) ClientOption {
+	return ClientOption(rest.WithMaxRetryAfter(d))
 }
 
 func restOptions(opts []ClientOption) []rest.Option {
-	return rest.Unwrap(opts, func(o ClientOption) rest.Option { return o.apply })
+	out := make([]rest.Option, 0, len(opts))
+	for _, o := range opts {
+		if o != nil {
+			out = append(out, rest.Option(o))
+		}
+	}
+	return out
 }

@@ -137,7 +137,7 @@ func TestClientSessionNotFound(t *testing.T) {
 		fmt.Fprint(w, `{"errorCode":"TAS-102","message":"Telephony session not found","errors":[{"errorCode":"TAS-102","message":"Telephony session not found"}]}`)
 	})
 	_, err := c.Session(context.Background(), "~", "s-gone")
-	var ae *rest.APIError
+	var ae *ringwatch.APIError
 	if !errors.Is(err, ErrSessionNotFound) || !errors.As(err, &ae) || ae.Code != "TAS-102" {
 		t.Errorf("err = %v, want ErrSessionNotFound with code TAS-102", err)
 	}
@@ -163,8 +163,8 @@ func TestClientEmptyIDs(t *testing.T) {
 func TestClientRetries503(t *testing.T) {
 	var sleeps []time.Duration
 	sleep := func(_ context.Context, d time.Duration) error { sleeps = append(sleeps, d); return nil }
-	mux, c := setupClient(t, WithClientClock(nil, sleep), WithClientMaxAttempts(3),
-		WithClientBackoff(time.Second, 2*time.Second), WithClientLogger(nil))
+	mux, c := setupClient(t, withRetryClock(nil, sleep), WithMaxAttempts(3),
+		WithRetryBackoff(time.Second, 2*time.Second), WithLogger(nil))
 	n := 0
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if n++; n < 3 {

@@ -2,6 +2,7 @@ package telephony
 
 import (
 	"fmt"
+	"github.com/ringwatch/ringwatch/internal/wire"
 
 	"github.com/ringwatch/ringwatch/internal/jsonx"
 )
@@ -30,11 +31,15 @@ func ParseParty(body []byte) (*Party, error) {
 	return &p, nil
 }
 
-// DecodeFrom decodes the session r is at, as UnmarshalJSON does, leaving
-// skipped fields and errors in r. It is the hook ringwatch's own decoders
-// (notify.Decode) use to read a body inside a notification; other callers
-// use ParseSession or json.Unmarshal. A nil r does nothing.
-func (s *Session) DecodeFrom(r *jsonx.Reader) {
+func init() {
+	wire.TelephonySession = func(r *jsonx.Reader, dst any) { dst.(*Session).decodeFrom(r) }
+}
+
+// decodeFrom decodes the session r is at, as UnmarshalJSON does, leaving
+// skipped fields and errors in r. notify.Decode reaches it through
+// internal/wire to read a body inside a notification. A nil r does
+// nothing.
+func (s *Session) decodeFrom(r *jsonx.Reader) {
 	if r != nil {
 		decodeSession(r, s)
 	}

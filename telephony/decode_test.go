@@ -3,6 +3,7 @@ package telephony_test
 import (
 	"encoding/json"
 	"errors"
+	"github.com/ringwatch/ringwatch/internal/wire"
 	"strings"
 	"testing"
 	"time"
@@ -401,7 +402,7 @@ func TestParseSessionSkipsDrift(t *testing.T) {
 			}
 			r := jsonx.NewReader([]byte(tt.in))
 			var s telephony.Session
-			s.DecodeFrom(&r)
+			wire.TelephonySession(&r, &s)
 			if err := r.End(); err != nil {
 				t.Fatal(err)
 			}

@@ -31,7 +31,7 @@ var shippedStart = time.Date(2026, 3, 4, 9, 30, 0, 0, time.UTC)
 // the times it records do not depend on when events are applied.
 func shippedTracker(opts ...telephony.TrackerOption) *telephony.Tracker {
 	return telephony.NewTracker(append([]telephony.TrackerOption{
-		telephony.WithClock(func() time.Time { return shippedStart }),
+		telephony.WithTrackerClock(func() time.Time { return shippedStart }),
 	}, opts...)...)
 }
 

@@ -25,46 +25,43 @@ const (
 // Disconnected, or Gone (moved to the session named by Status.PeerID).
 func (c StatusCode) Final() bool { return c == Disconnected || c == Gone }
 
-// Reason explains a status (Status.Reason). Values outside the documented
-// set, such as the observed Gone reasons "Conference" and "Undefined", are
-// kept as they came.
-type Reason = string
-
-// The documented status reasons, plus the observed ReasonConference and
-// ReasonUndefined.
+// The values RingCentral sends in Status.Reason (and that Change.Reason
+// carries): the documented reasons, plus the observed ReasonConference and
+// ReasonUndefined. Status.Reason is a plain string: a value outside this
+// set, such as a reason RingCentral adds later, is kept as it came.
 const (
-	ReasonPickup                Reason = "Pickup"
-	ReasonSupervising           Reason = "Supervising"
-	ReasonTakeOver              Reason = "TakeOver"
-	ReasonTimeout               Reason = "Timeout"
-	ReasonBlindTransfer         Reason = "BlindTransfer"
-	ReasonRccTransfer           Reason = "RccTransfer"
-	ReasonAttendedTransfer      Reason = "AttendedTransfer"
-	ReasonCallerInputRedirect   Reason = "CallerInputRedirect"
-	ReasonCallFlip              Reason = "CallFlip"
-	ReasonParkLocation          Reason = "ParkLocation"
-	ReasonDtmfTransfer          Reason = "DtmfTransfer"
-	ReasonAgentAnswered         Reason = "AgentAnswered"
-	ReasonAgentDropped          Reason = "AgentDropped"
-	ReasonRejected              Reason = "Rejected"
-	ReasonCancelled             Reason = "Cancelled"
-	ReasonInternalError         Reason = "InternalError"
-	ReasonNoAnswer              Reason = "NoAnswer"
-	ReasonTargetBusy            Reason = "TargetBusy"
-	ReasonInvalidNumber         Reason = "InvalidNumber"
-	ReasonInternationalDisabled Reason = "InternationalDisabled"
-	ReasonDestinationBlocked    Reason = "DestinationBlocked"
-	ReasonNotEnoughFunds        Reason = "NotEnoughFunds"
-	ReasonNoSuchUser            Reason = "NoSuchUser"
-	ReasonCallPark              Reason = "CallPark"
-	ReasonCallRedirected        Reason = "CallRedirected"
-	ReasonCallReplied           Reason = "CallReplied"
-	ReasonCallSwitch            Reason = "CallSwitch"
-	ReasonCallFinished          Reason = "CallFinished"
-	ReasonCallDropped           Reason = "CallDropped"
-	ReasonVoicemail             Reason = "Voicemail"
-	ReasonConference            Reason = "Conference"
-	ReasonUndefined             Reason = "Undefined"
+	ReasonPickup                = "Pickup"
+	ReasonSupervising           = "Supervising"
+	ReasonTakeOver              = "TakeOver"
+	ReasonTimeout               = "Timeout"
+	ReasonBlindTransfer         = "BlindTransfer"
+	ReasonRccTransfer           = "RccTransfer"
+	ReasonAttendedTransfer      = "AttendedTransfer"
+	ReasonCallerInputRedirect   = "CallerInputRedirect"
+	ReasonCallFlip              = "CallFlip"
+	ReasonParkLocation          = "ParkLocation"
+	ReasonDtmfTransfer          = "DtmfTransfer"
+	ReasonAgentAnswered         = "AgentAnswered"
+	ReasonAgentDropped          = "AgentDropped"
+	ReasonRejected              = "Rejected"
+	ReasonCancelled             = "Cancelled"
+	ReasonInternalError         = "InternalError"
+	ReasonNoAnswer              = "NoAnswer"
+	ReasonTargetBusy            = "TargetBusy"
+	ReasonInvalidNumber         = "InvalidNumber"
+	ReasonInternationalDisabled = "InternationalDisabled"
+	ReasonDestinationBlocked    = "DestinationBlocked"
+	ReasonNotEnoughFunds        = "NotEnoughFunds"
+	ReasonNoSuchUser            = "NoSuchUser"
+	ReasonCallPark              = "CallPark"
+	ReasonCallRedirected        = "CallRedirected"
+	ReasonCallReplied           = "CallReplied"
+	ReasonCallSwitch            = "CallSwitch"
+	ReasonCallFinished          = "CallFinished"
+	ReasonCallDropped           = "CallDropped"
+	ReasonVoicemail             = "Voicemail"
+	ReasonConference            = "Conference"
+	ReasonUndefined             = "Undefined"
 )
 
 // Origin types (Origin.Type).

@@ -219,9 +219,13 @@ const DefaultMaxCalls = 100_000
 // call. Real calls have a handful (a conference a few dozen).
 const DefaultMaxParties = 256
 
-// WithClock sets the clock the tracker uses for TTLs and the reorder window
-// (time.Now by default).
-func WithClock(now func() time.Time) TrackerOption {
+// WithTrackerClock sets the clock the tracker uses for the ended-call TTL
+// and the reorder window (time.Now by default). It is public because a
+// Tracker can be fed outside a live subscription (replaying recorded
+// sessions, a simulation): there the TTL and the reorder window must run
+// on the recording's time, not the wall clock. The name says "Tracker"
+// because this package's REST client has retry timing of its own.
+func WithTrackerClock(now func() time.Time) TrackerOption {
 	return func(c *trackerConfig) {
 		if now != nil {
 			c.now = now

@@ -38,7 +38,7 @@ func tracked(tr *Tracker, id string) bool {
 // call is left.
 func TestTrackerCapEvictsEndedFirst(t *testing.T) {
 	clk := newFakeClock()
-	tr := NewTracker(WithClock(clk.Now), WithMaxCalls(10))
+	tr := NewTracker(WithTrackerClock(clk.Now), WithMaxCalls(10))
 	for i := range 5 { // the least recently updated calls are active
 		startLive(tr, "live-"+strconv.Itoa(i))
 		clk.Advance(time.Millisecond)
@@ -77,7 +77,7 @@ func TestTrackerCapEvictsEndedFirst(t *testing.T) {
 func TestTrackerLiveEvictionVisible(t *testing.T) {
 	leakcheck.Check(t)
 	clk := newFakeClock()
-	tr := NewTracker(WithClock(clk.Now), WithMaxCalls(3))
+	tr := NewTracker(WithTrackerClock(clk.Now), WithMaxCalls(3))
 	startLive(tr, "a")
 	startLive(tr, "b")
 	endCall(tr, "c")

@@ -284,7 +284,7 @@ func TestTrackerReconcileLateThroughWindow(t *testing.T) {
 		ev("s", "p1", in, Answered).
 		all()
 	clk := newFakeClock()
-	tr := NewTracker(WithClock(clk.Now), WithReorderWindow(time.Second))
+	tr := NewTracker(WithTrackerClock(clk.Now), WithReorderWindow(time.Second))
 	tr.Reconcile([]*Session{restSession(t, "s", evs[2].EventTime, restParty("p1", in, Answered))}, "")
 	tr.Apply(evs[1])
 	tr.Apply(evs[0])

@@ -25,7 +25,7 @@ func TestTrackerScenariosInOrder(t *testing.T) {
 	for _, sc := range scenarios() {
 		t.Run(sc.name, func(t *testing.T) {
 			clk := newFakeClock()
-			tr := NewTracker(WithClock(clk.Now))
+			tr := NewTracker(WithTrackerClock(clk.Now))
 			got := changeStrings(applyAll(tr, sc.events))
 			if d := cmp.Diff(sc.want, got); d != "" {
 				t.Errorf("changes (-want +got):\n%s", d)
@@ -95,7 +95,7 @@ func TestTrackerArrivalOrderIndependence(t *testing.T) {
 	}
 
 	clk := newFakeClock()
-	ref := NewTracker(WithClock(clk.Now))
+	ref := NewTracker(WithTrackerClock(clk.Now))
 	applyAll(ref, all)
 	want := stateOf(ref, ids)
 	if len(want.Active) != 1 || len(want.Ended) != len(ids)-1 {
@@ -114,7 +114,7 @@ func TestTrackerArrivalOrderIndependence(t *testing.T) {
 		}
 		rng.Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
 
-		tr := NewTracker(WithClock(clk.Now))
+		tr := NewTracker(WithTrackerClock(clk.Now))
 		cs := applyAll(tr, evs)
 		if d := cmp.Diff(want, stateOf(tr, ids)); d != "" {
 			t.Fatalf("seed %d: final state (-in order +shuffled):\n%s", seed, d)
@@ -317,7 +317,7 @@ func TestTrackerReorderWindow(t *testing.T) {
 			for seed := range uint64(20) {
 				rng := rand.New(rand.NewPCG(seed, 7))
 				clk := newFakeClock()
-				tr := NewTracker(WithClock(clk.Now), WithReorderWindow(time.Second))
+				tr := NewTracker(WithTrackerClock(clk.Now), WithReorderWindow(time.Second))
 				// deliver in bursts of up to 4, shuffled within the burst, each
 				// burst 300ms apart: every notification is late by less than
 				// the window
@@ -364,7 +364,7 @@ func bySession(cs []string) map[string][]string {
 func TestTrackerReorderFlush(t *testing.T) {
 	sc := scenarios()[0]
 	clk := newFakeClock()
-	tr := NewTracker(WithClock(clk.Now), WithReorderWindow(time.Hour))
+	tr := NewTracker(WithTrackerClock(clk.Now), WithReorderWindow(time.Hour))
 	evs := slices.Clone(sc.events)
 	slices.Reverse(evs)
 	for _, s := range evs {
@@ -385,7 +385,7 @@ func TestTrackerReorderFlush(t *testing.T) {
 
 func TestTrackerReorderWindowHoldsCopies(t *testing.T) {
 	clk := newFakeClock()
-	tr := NewTracker(WithClock(clk.Now), WithReorderWindow(time.Second))
+	tr := NewTracker(WithTrackerClock(clk.Now), WithReorderWindow(time.Second))
 	s := &Session{Sequence: 1, TelephonySessionID: "s", Parties: []Party{{ID: "p", Status: Status{Code: Setup}}}}
 	tr.Apply(s)
 	s.Parties[0].Status.Code = Answered // the caller reuses its session
@@ -398,7 +398,7 @@ func TestTrackerReorderWindowHoldsCopies(t *testing.T) {
 
 func TestTrackerTTLBoundsMemory(t *testing.T) {
 	clk := newFakeClock()
-	tr := NewTracker(WithClock(clk.Now), WithEndedTTL(10*time.Second))
+	tr := NewTracker(WithTrackerClock(clk.Now), WithEndedTTL(10*time.Second))
 	sc := scenarios()[2] // outbound, 4 notifications
 	const calls = 5000
 	for i := range calls {
@@ -446,7 +446,7 @@ func listLen(head *call) int {
 
 func TestTrackerCapBoundsMemory(t *testing.T) {
 	clk := newFakeClock()
-	tr := NewTracker(WithClock(clk.Now), WithMaxCalls(100))
+	tr := NewTracker(WithTrackerClock(clk.Now), WithMaxCalls(100))
 	for i := range 1000 {
 		s := &Session{Sequence: 1, TelephonySessionID: fmt.Sprintf("s-%d", i),
 			Parties: []Party{{ID: "p", Status: Status{Code: Proceeding}}}}
@@ -470,7 +470,7 @@ func TestTrackerCapBoundsMemory(t *testing.T) {
 		t.Error("s-901 was kept though least recently updated")
 	}
 	// ended calls evicted by the cap leave the expiry queue bounded
-	tr2 := NewTracker(WithClock(clk.Now), WithMaxCalls(50))
+	tr2 := NewTracker(WithTrackerClock(clk.Now), WithMaxCalls(50))
 	for i := range 2000 {
 		for _, s := range scenarios()[2].events {
 			c := *s
@@ -488,7 +488,7 @@ func TestTrackerCapBoundsMemory(t *testing.T) {
 
 func TestTrackerReconcile(t *testing.T) {
 	clk := newFakeClock()
-	tr := NewTracker(WithClock(clk.Now))
+	tr := NewTracker(WithTrackerClock(clk.Now))
 	// three calls in progress; the notifications that end two of them are
 	// lost in a gap
 	applyAll(tr, scenarios()[0].events[:5]) // s-in: p0 and p1 answered
@@ -575,14 +575,14 @@ func TestTrackerConcurrentApply(t *testing.T) {
 		}
 	}
 	clk := newFakeClock()
-	ref := NewTracker(WithClock(clk.Now))
+	ref := NewTracker(WithTrackerClock(clk.Now))
 	applyAll(ref, all)
 	want := stateOf(ref, ids)
 	for seed := range uint64(20) {
 		rng := rand.New(rand.NewPCG(seed, 9))
 		evs := slices.Clone(all)
 		rng.Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
-		tr := NewTracker(WithClock(clk.Now))
+		tr := NewTracker(WithTrackerClock(clk.Now))
 		const workers = 4
 		ended := make(chan map[string]int, workers)
 		for w := range workers {
@@ -618,7 +618,7 @@ func TestTrackerConcurrentApply(t *testing.T) {
 
 func TestTrackerReconcileFlushesWindow(t *testing.T) {
 	clk := newFakeClock()
-	tr := NewTracker(WithClock(clk.Now), WithReorderWindow(time.Minute))
+	tr := NewTracker(WithTrackerClock(clk.Now), WithReorderWindow(time.Minute))
 	applyAll(tr, scenarios()[2].events[:3]) // held: s-out answered
 	got := changeStrings(tr.Reconcile(nil, ""))
 	want := []string{

@@ -16,8 +16,9 @@ var ErrCallEnded = errors.New("telephony: call ended")
 // still active, is evicted because of the tracker's cap on tracked calls
 // (WithMaxCalls) before reaching the awaited status. The tracker reports
 // the eviction with a Change of Kind KindEvicted. A Wait that starts after
-// the eviction finds the call unknown and waits for it to appear anew.
-var ErrEvicted = errors.New("telephony: call evicted from the tracker")
+// the eviction finds the call unknown and waits for it to appear anew. Wait returns it wrapped as "telephony: waiting
+// for call ID: call evicted from the tracker", the prefix added once.
+var ErrEvicted = errors.New("call evicted from the tracker")
 
 // CallEndedError is the error Wait returns when the call ends, or the
 // awaited party leaves it, without reaching the awaited status. It matches

@@ -124,8 +124,13 @@ func TestWaitEvicted(t *testing.T) {
 	go func() { _, err := tr.Wait(context.Background(), "a", "", Answered); errc <- err }()
 	waitForWaiters(t, tr, "a", 1)
 	tr.Apply(&Session{Sequence: 1, TelephonySessionID: "b", Parties: []Party{{ID: "p", Status: Status{Code: Setup}}}})
-	if err := <-errc; !errors.Is(err, ErrEvicted) {
+	err := <-errc
+	if !errors.Is(err, ErrEvicted) {
 		t.Errorf("Wait = %v, want ErrEvicted", err)
+	}
+	// The package prefix is added once, by the wrap.
+	if got, want := err.Error(), "telephony: waiting for call a: call evicted from the tracker"; got != want {
+		t.Errorf("Wait error = %q, want %q", got, want)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/internal/redact"
 )
 
@@ -38,7 +39,7 @@ type Client struct {
 	base string
 	hc   *http.Client
 	o    Options
-	rl   atomic.Pointer[RateLimit]
+	rl   atomic.Pointer[ringwatch.RateLimit]
 }
 
 // New returns a client for serverURL (such as
@@ -61,7 +62,7 @@ func New(serverURL string, hc *http.Client, opts ...Option) *Client {
 
 // RateLimit returns a copy of the rate-limit state of the last answer that
 // carried X-Rate-Limit-* headers, or nil before there was one.
-func (c *Client) RateLimit() *RateLimit {
+func (c *Client) RateLimit() *ringwatch.RateLimit {
 	rl := c.rl.Load()
 	if rl == nil {
 		return nil
@@ -72,7 +73,7 @@ func (c *Client) RateLimit() *RateLimit {
 
 // Do sends method path?query with in (if not nil) as its JSON body, and
 // decodes a success body into out (if not nil). path must already be
-// escaped (see Segment). Error answers become *APIError; transport
+// escaped (see Segment). Error answers become *ringwatch.APIError; transport
 // failures are returned as the *http.Client returns them (wrapped, so that
 // errors.Is(err, context.Canceled) and errors.As to a token error work).
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, in, out any) error {
@@ -188,7 +189,7 @@ func (c *Client) send(ctx context.Context, method, u string, body []byte) (statu
 // retryAbandonedError is the answer that was going to be retried, and why
 // the wait ended early (the context). It matches both.
 type retryAbandonedError struct {
-	api  *APIError
+	api  *ringwatch.APIError
 	wait time.Duration
 	err  error
 }

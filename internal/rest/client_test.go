@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"errors"
+	"github.com/ringwatch/ringwatch"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,7 +57,7 @@ func TestDoRequestShape(t *testing.T) {
 			t.Errorf("header %s = %q, want %q", k, got, v)
 		}
 	}
-	if d := cmp.Diff(&RateLimit{Group: "Medium", Limit: 40, Remaining: 39, Window: time.Minute}, c.RateLimit()); d != "" {
+	if d := cmp.Diff(&ringwatch.RateLimit{Group: "Medium", Limit: 40, Remaining: 39, Window: time.Minute}, c.RateLimit()); d != "" {
 		t.Errorf("RateLimit (-want +got):\n%s", d)
 	}
 }
@@ -137,9 +138,9 @@ func TestRetryAttemptsBounded(t *testing.T) {
 	s := newServer(t, clock, answer(429, map[string]string{"Retry-After": "1"}, `{"errorCode":"CMN-301"}`))
 	c := New(s.URL, s.client(t), WithClock(clock.Now, clock.Sleep), WithMaxAttempts(3))
 	err := c.Do(context.Background(), http.MethodGet, "/r", nil, nil, nil)
-	var ae *APIError
-	if !errors.As(err, &ae) || ae.StatusCode != 429 || !errors.Is(err, ErrRateLimited) {
-		t.Fatalf("err = %v, want a 429 *APIError", err)
+	var ae *ringwatch.APIError
+	if !errors.As(err, &ae) || ae.StatusCode != 429 || !errors.Is(err, ringwatch.ErrRateLimited) {
+		t.Fatalf("err = %v, want a 429 *ringwatch.APIError", err)
 	}
 	if ae.RetryAfter != time.Second {
 		t.Errorf("RetryAfter = %v, want 1s", ae.RetryAfter)
@@ -167,9 +168,9 @@ func TestRetryAfterTooLongNotWaited(t *testing.T) {
 	s := newServer(t, clock, answer(429, map[string]string{"Retry-After": "3600"}, ""))
 	c := New(s.URL, s.client(t), WithClock(clock.Now, clock.Sleep))
 	err := c.Do(context.Background(), http.MethodGet, "/r", nil, nil, nil)
-	var ae *APIError
+	var ae *ringwatch.APIError
 	if !errors.As(err, &ae) || ae.RetryAfter != time.Hour {
-		t.Fatalf("err = %v, want *APIError with RetryAfter 1h", err)
+		t.Fatalf("err = %v, want *ringwatch.APIError with RetryAfter 1h", err)
 	}
 	if n := len(s.Requests()); n != 1 || len(clock.Sleeps()) != 0 {
 		t.Errorf("%d requests and %d waits, want 1 and 0", n, len(clock.Sleeps()))
@@ -182,7 +183,7 @@ func TestNoRetryOn4xx(t *testing.T) {
 		s := newServer(t, clock, answer(status, nil, `{"errors":[{"errorCode":"X-1","message":"no"}]}`))
 		c := New(s.URL, s.client(t), WithClock(clock.Now, clock.Sleep))
 		err := c.Do(context.Background(), http.MethodPost, "/r", nil, thing{}, nil)
-		var ae *APIError
+		var ae *ringwatch.APIError
 		if !errors.As(err, &ae) || ae.StatusCode != status {
 			t.Errorf("%d: err = %v", status, err)
 		}
@@ -199,7 +200,7 @@ func TestRetry503BackoffCapped(t *testing.T) {
 	c := New(s.URL, s.client(t), WithClock(clock.Now, clock.Sleep), WithMaxAttempts(6),
 		WithBackoff(time.Second, 4*time.Second), WithJitter(func(d time.Duration) time.Duration { return d }))
 	err := c.Do(context.Background(), http.MethodGet, "/r", nil, nil, nil)
-	var ae *APIError
+	var ae *ringwatch.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 503 || ae.Code != "CMN-201" || !ae.Temporary() {
 		t.Fatalf("err = %v", err)
 	}
@@ -275,8 +276,8 @@ func TestCancelDuringRetryWait(t *testing.T) {
 		if el := time.Since(start); el > time.Second {
 			t.Errorf("returned %v after cancel", el)
 		}
-		if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrRateLimited) {
-			t.Errorf("err = %v, want context.Canceled and ErrRateLimited", err)
+		if !errors.Is(err, context.Canceled) || !errors.Is(err, ringwatch.ErrRateLimited) {
+			t.Errorf("err = %v, want context.Canceled and ringwatch.ErrRateLimited", err)
 		}
 		if !strings.Contains(err.Error(), "abandoned") {
 			t.Errorf("err = %q", err)

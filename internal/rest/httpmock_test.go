@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"errors"
+	"github.com/ringwatch/ringwatch"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -51,39 +52,39 @@ func TestErrorBodyForms(t *testing.T) {
 		name   string
 		status int
 		body   string
-		want   APIError
+		want   ringwatch.APIError
 	}{
 		{"errors list", 400, `{"errors":[{"errorCode":"CMN-101","message":"Parameter [to] value is invalid","parameterName":"to","parameterValue":12}]}`,
-			APIError{StatusCode: 400, Code: "CMN-101", Message: "Parameter [to] value is invalid", Parameter: "to",
-				Errors: []ErrorDetail{{Code: "CMN-101", Message: "Parameter [to] value is invalid", ParameterName: "to", ParameterValue: "12"}}}},
+			ringwatch.APIError{StatusCode: 400, Code: "CMN-101", Message: "Parameter [to] value is invalid", Parameter: "to",
+				Errors: []ringwatch.ErrorDetail{{Code: "CMN-101", Message: "Parameter [to] value is invalid", ParameterName: "to", ParameterValue: "12"}}}},
 		{"top-level code", 404, `{"errorCode":"SUB-507","message":"Subscription expired"}`,
-			APIError{StatusCode: 404, Code: "SUB-507", Message: "Subscription expired"}},
+			ringwatch.APIError{StatusCode: 404, Code: "SUB-507", Message: "Subscription expired"}},
 		{"both", 400, `{"errorCode":"SUB-505","message":"Too many subscriptions","errors":[{"errorCode":"SUB-505","message":"Too many subscriptions"}]}`,
-			APIError{StatusCode: 400, Code: "SUB-505", Message: "Too many subscriptions",
-				Errors: []ErrorDetail{{Code: "SUB-505", Message: "Too many subscriptions"}}}},
+			ringwatch.APIError{StatusCode: 400, Code: "SUB-505", Message: "Too many subscriptions",
+				Errors: []ringwatch.ErrorDetail{{Code: "SUB-505", Message: "Too many subscriptions"}}}},
 		{"OAuth", 401, `{"error":"invalid_grant","error_description":"Token is revoked"}`,
-			APIError{StatusCode: 401, Code: "invalid_grant", Message: "Token is revoked"}},
+			ringwatch.APIError{StatusCode: 401, Code: "invalid_grant", Message: "Token is revoked"}},
 		{"OAuth with RingCentral code", 401, `{"error":"invalid_grant","errors":[{"errorCode":"OAU-211","message":"Token is revoked"}],"error_description":"Token is revoked"}`,
-			APIError{StatusCode: 401, Code: "OAU-211", Message: "Token is revoked",
-				Errors: []ErrorDetail{{Code: "OAU-211", Message: "Token is revoked"}}}},
-		{"not JSON", 502, `<html>Bad Gateway</html>`, APIError{StatusCode: 502}},
-		{"empty", 403, ``, APIError{StatusCode: 403}},
+			ringwatch.APIError{StatusCode: 401, Code: "OAU-211", Message: "Token is revoked",
+				Errors: []ringwatch.ErrorDetail{{Code: "OAU-211", Message: "Token is revoked"}}}},
+		{"not JSON", 502, `<html>Bad Gateway</html>`, ringwatch.APIError{StatusCode: 502}},
+		{"empty", 403, ``, ringwatch.APIError{StatusCode: 403}},
 		{"echoed bearer token", 401, `{"errorCode":"OAU-213","message":"Token plain-opaque-value not found","errors":[{"errorCode":"OAU-213","parameterName":"access_token","parameterValue":"plain-opaque-value"}]}`,
-			APIError{StatusCode: 401, Code: "OAU-213", Message: "Token [redacted] not found", Parameter: "access_token",
-				Errors: []ErrorDetail{{Code: "OAU-213", ParameterName: "access_token", ParameterValue: "[redacted]"}}}},
+			ringwatch.APIError{StatusCode: 401, Code: "OAU-213", Message: "Token [redacted] not found", Parameter: "access_token",
+				Errors: []ringwatch.ErrorDetail{{Code: "OAU-213", ParameterName: "access_token", ParameterValue: "[redacted]"}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mt := httpmock.NewMockTransport()
 			mt.RegisterResponder(http.MethodGet, mockBase+"/restapi/v1.0/x", httpmock.NewStringResponder(tc.status, tc.body))
 			err := mockClient(mt, newFakeClock(), WithMaxAttempts(1)).Do(context.Background(), http.MethodGet, "/restapi/v1.0/x", nil, nil, nil)
-			var ae *APIError
+			var ae *ringwatch.APIError
 			if !errors.As(err, &ae) {
-				t.Fatalf("err = %T %v, want *APIError", err, err)
+				t.Fatalf("err = %T %v, want *ringwatch.APIError", err, err)
 			}
 			want := tc.want
 			want.Method, want.Path = http.MethodGet, "/restapi/v1.0/x"
 			if d := cmp.Diff(&want, ae, cmpopts.EquateEmpty()); d != "" {
-				t.Errorf("APIError (-want +got):\n%s", d)
+				t.Errorf("ringwatch.APIError (-want +got):\n%s", d)
 			}
 			if strings.Contains(err.Error(), mockToken) {
 				t.Errorf("error shows the bearer token: %v", err)
@@ -154,12 +155,12 @@ func TestRetryTable(t *testing.T) {
 			if d := cmp.Diff(tc.sleeps, clock.Sleeps(), cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("sleeps (-want +got):\n%s", d)
 			}
-			var ae *APIError
+			var ae *ringwatch.APIError
 			switch {
 			case tc.wantCode == 0 && (err != nil || out.ID != "1"):
 				t.Errorf("err = %v, out = %+v, want success", err, out)
 			case tc.wantCode != 0 && (!errors.As(err, &ae) || ae.StatusCode != tc.wantCode):
-				t.Errorf("err = %v, want an *APIError %d", err, tc.wantCode)
+				t.Errorf("err = %v, want an *ringwatch.APIError %d", err, tc.wantCode)
 			}
 		})
 	}

@@ -126,17 +126,3 @@ func Sleep(ctx context.Context, d time.Duration) error {
 
 // backoff is the ceiling of the wait before retry number n (n ≥ 1).
 func (o *Options) backoff(n int) time.Duration { return backoff.Ceiling(n, o.BaseDelay, o.MaxDelay) }
-
-// Unwrap collects the Options that the public packages' ClientOption
-// values hold (each package wraps Option in its own type, so that its
-// documentation names its client); get returns the Option of one value,
-// and nil ones are left out.
-func Unwrap[T any](opts []T, get func(T) Option) []Option {
-	out := make([]Option, 0, len(opts))
-	for _, o := range opts {
-		if opt := get(o); opt != nil {
-			out = append(out, opt)
-		}
-	}
-	return out
-}

@@ -286,7 +286,7 @@ func (d *webhookDeliverer) send(w *webhookWorker, env []byte) {
 	}
 }
 
-// blacklistReason words the reason as RingCentral does (reference §1.3).
+// blacklistReason words the reason as RingCentral does.
 func blacklistReason(status int) string {
 	if status == 0 {
 		return "I/O operation is failed. Details: [Read timed out]"

@@ -3,6 +3,7 @@ package notifytest_test
 import (
 	"context"
 	"errors"
+	"github.com/ringwatch/ringwatch"
 	"net/http"
 	"net/url"
 	"testing"
@@ -23,17 +24,17 @@ func TestRateLimitHeaders(t *testing.T) {
 	tests := []struct {
 		method, path string
 		body         any
-		want         subscription.RateLimit
+		want         ringwatch.RateLimit
 	}{
-		{"GET", "/restapi/v1.0/subscription", nil, subscription.RateLimit{Group: "Light", Limit: 50, Remaining: 49, Window: time.Minute}},
-		{"GET", sub, nil, subscription.RateLimit{Group: "Light", Limit: 50, Remaining: 48, Window: time.Minute}},
-		{"POST", sub + "/renew", nil, subscription.RateLimit{Group: "Light", Limit: 50, Remaining: 47, Window: time.Minute}},
-		{"PUT", sub, nil, subscription.RateLimit{Group: "Medium", Limit: 40, Remaining: 38, Window: time.Minute}},
-		{"DELETE", sub, nil, subscription.RateLimit{Group: "Medium", Limit: 40, Remaining: 37, Window: time.Minute}},
-		{"GET", "/restapi/v1.0/account/~/presence", nil, subscription.RateLimit{Group: "Heavy", Limit: 10, Remaining: 9, Window: time.Minute}},
-		{"GET", "/restapi/v1.0/account/~/extension/~/presence", nil, subscription.RateLimit{Group: "Light", Limit: 50, Remaining: 46, Window: time.Minute}},
-		{"GET", "/restapi/v1.0/account/~/telephony/sessions/s-x", nil, subscription.RateLimit{Group: "Light", Limit: 50, Remaining: 45, Window: time.Minute}},
-		{"GET", "/restapi/v1.0/nowhere", nil, subscription.RateLimit{Group: "Light", Limit: 50, Remaining: 49, Window: time.Minute}},
+		{"GET", "/restapi/v1.0/subscription", nil, ringwatch.RateLimit{Group: "Light", Limit: 50, Remaining: 49, Window: time.Minute}},
+		{"GET", sub, nil, ringwatch.RateLimit{Group: "Light", Limit: 50, Remaining: 48, Window: time.Minute}},
+		{"POST", sub + "/renew", nil, ringwatch.RateLimit{Group: "Light", Limit: 50, Remaining: 47, Window: time.Minute}},
+		{"PUT", sub, nil, ringwatch.RateLimit{Group: "Medium", Limit: 40, Remaining: 38, Window: time.Minute}},
+		{"DELETE", sub, nil, ringwatch.RateLimit{Group: "Medium", Limit: 40, Remaining: 37, Window: time.Minute}},
+		{"GET", "/restapi/v1.0/account/~/presence", nil, ringwatch.RateLimit{Group: "Heavy", Limit: 10, Remaining: 9, Window: time.Minute}},
+		{"GET", "/restapi/v1.0/account/~/extension/~/presence", nil, ringwatch.RateLimit{Group: "Light", Limit: 50, Remaining: 46, Window: time.Minute}},
+		{"GET", "/restapi/v1.0/account/~/telephony/sessions/s-x", nil, ringwatch.RateLimit{Group: "Light", Limit: 50, Remaining: 45, Window: time.Minute}},
+		{"GET", "/restapi/v1.0/nowhere", nil, ringwatch.RateLimit{Group: "Light", Limit: 50, Remaining: 49, Window: time.Minute}},
 	}
 	for _, tt := range tests {
 		r := do(t, p, tok, tt.method, tt.path, tt.body)

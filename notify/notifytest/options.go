@@ -24,11 +24,7 @@ func (e *OptionError) Error() string { return "notifytest: " + e.Option + ": " +
 func (e *OptionError) Is(target error) bool { return target == ErrInvalidOption }
 
 // Option configures a Platform.
-type Option interface{ apply(*settings) }
-
-type optionFunc func(*settings)
-
-func (f optionFunc) apply(s *settings) { f(s) }
+type Option func(*settings)
 
 // Extension is an extension (a user) of the fake account.
 type Extension struct {
@@ -143,25 +139,25 @@ func (s *settings) validate() error {
 
 // WithAccount sets the account id (default DefaultAccountID).
 func WithAccount(accountID string) Option {
-	return optionFunc(func(s *settings) { s.accountID = accountID })
+	return Option(func(s *settings) { s.accountID = accountID })
 }
 
 // WithExtensions replaces the account's extensions (default
 // DefaultExtensions). Ids must be unique and non-empty.
 func WithExtensions(exts ...Extension) Option {
-	return optionFunc(func(s *settings) { s.extensions = append([]Extension(nil), exts...) })
+	return Option(func(s *settings) { s.extensions = append([]Extension(nil), exts...) })
 }
 
 // WithOwner names the extension that the JWT of Config logs in as (default:
 // the first extension).
 func WithOwner(extensionID string) Option {
-	return optionFunc(func(s *settings) { s.ownerID, s.ownerGiven = extensionID, true })
+	return Option(func(s *settings) { s.ownerID, s.ownerGiven = extensionID, true })
 }
 
 // WithCredentials sets the client id, client secret and owner JWT that
 // Config returns and the token endpoint accepts. Empty values are an error.
 func WithCredentials(clientID, clientSecret, jwt string) Option {
-	return optionFunc(func(s *settings) {
+	return Option(func(s *settings) {
 		if clientID == "" || clientSecret == "" || jwt == "" {
 			s.fail("WithCredentials", "client id, client secret and JWT must all be set")
 			return
@@ -174,7 +170,7 @@ func WithCredentials(clientID, clientSecret, jwt string) Option {
 // token endpoint issues (default 1 h and 7 days). They are reported in whole
 // seconds, so each must be at least one second.
 func WithTokenLifetimes(access, refresh time.Duration) Option {
-	return optionFunc(func(s *settings) {
+	return Option(func(s *settings) {
 		if access < time.Second || refresh < time.Second {
 			s.fail("WithTokenLifetimes", "lifetimes must be at least 1s, not %v and %v", access, refresh)
 			return
@@ -187,7 +183,7 @@ func WithTokenLifetimes(access, refresh time.Duration) Option {
 // time.Now: token and subscription expiry, timestamps and rate-limit windows
 // follow it. now must be safe for concurrent use.
 func WithClock(now func() time.Time) Option {
-	return optionFunc(func(s *settings) {
+	return Option(func(s *settings) {
 		if now == nil {
 			s.fail("WithClock", "nil clock")
 			return
@@ -199,7 +195,7 @@ func WithClock(now func() time.Time) Option {
 // WithHandshakeTimeout sets how long the webhook validation request and each
 // webhook delivery may take (RingCentral: 3000 ms). Tests use a short one.
 func WithHandshakeTimeout(d time.Duration) Option {
-	return optionFunc(func(s *settings) {
+	return Option(func(s *settings) {
 		if d <= 0 {
 			s.fail("WithHandshakeTimeout", "timeout must be positive, not %v", d)
 			return
@@ -211,7 +207,7 @@ func WithHandshakeTimeout(d time.Duration) Option {
 // WithSubscriptionLimit sets how many live subscriptions one extension may
 // have (RingCentral: 30); one more is refused with 403 SUB-505.
 func WithSubscriptionLimit(n int) Option {
-	return optionFunc(func(s *settings) {
+	return Option(func(s *settings) {
 		if n < 1 {
 			s.fail("WithSubscriptionLimit", "limit must be at least 1, not %d", n)
 			return
@@ -223,7 +219,7 @@ func WithSubscriptionLimit(n int) Option {
 // WithRequestLimit bounds how many requests Requests keeps (default 10000);
 // older ones are dropped first.
 func WithRequestLimit(n int) Option {
-	return optionFunc(func(s *settings) {
+	return Option(func(s *settings) {
 		if n < 1 {
 			s.fail("WithRequestLimit", "limit must be at least 1, not %d", n)
 			return
@@ -236,7 +232,7 @@ func WithRequestLimit(n int) Option {
 // deliveries) to l at debug level. It never logs secrets. Without it the
 // platform is silent.
 func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(s *settings) { s.logger = l })
+	return Option(func(s *settings) { s.logger = l })
 }
 
 // EnforceRateLimits makes the platform answer 429 (CMN-301, with
@@ -245,7 +241,7 @@ func WithLogger(l *slog.Logger) Option {
 // requests. By default the X-Rate-Limit-* headers count down but nothing is
 // refused.
 func EnforceRateLimits() Option {
-	return optionFunc(func(s *settings) { s.enforceRateLimits = true })
+	return Option(func(s *settings) { s.enforceRateLimits = true })
 }
 
 // WithRateLimitWindow sets the window of every rate-limit group, instead
@@ -254,7 +250,7 @@ func EnforceRateLimits() Option {
 // rounded up to a whole second; d ≤ 0 keeps the default. With it, a test
 // of a client that waits for its budget takes seconds, not minutes.
 func WithRateLimitWindow(d time.Duration) Option {
-	return optionFunc(func(s *settings) {
+	return Option(func(s *settings) {
 		if d > 0 {
 			s.rateWindow = (d + time.Second - 1) / time.Second * time.Second
 		}

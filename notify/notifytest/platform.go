@@ -72,7 +72,7 @@ func NewPlatformErr(opts ...Option) (*Platform, error) {
 	s := defaultSettings()
 	for _, o := range opts {
 		if o != nil {
-			o.apply(&s)
+			o(&s)
 		}
 	}
 	if err := s.validate(); err != nil {

@@ -48,7 +48,7 @@ func (p *Platform) registerDeliverer(transportType string, d deliverer) {
 	p.mu.Unlock()
 }
 
-// envelope is RingCentral's notification envelope (reference §7.1).
+// envelope is RingCentral's notification envelope.
 type envelope struct {
 	UUID           string          `json:"uuid"`
 	Event          string          `json:"event"`

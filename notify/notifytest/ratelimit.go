@@ -14,7 +14,7 @@ type rateGroup struct {
 	window time.Duration
 }
 
-// RingCentral's default limits per user and app (reference §9).
+// RingCentral's default limits per user and app.
 var (
 	groupLight  = rateGroup{"Light", 50, time.Minute}
 	groupMedium = rateGroup{"Medium", 40, time.Minute}

@@ -24,8 +24,8 @@ const (
 	subscriptionPath = "/restapi/v1.0/subscription"
 )
 
-// lifetime is the default and the maximum of expiresIn for a transport
-// (reference §1.5). RingCentral ignores expiresIn for WebSocket
+// lifetime is the default and the maximum of expiresIn for a transport.
+// RingCentral ignores expiresIn for WebSocket
 // subscriptions, which live a day and are renewed while the socket is up.
 type lifetime struct{ def, max time.Duration }
 

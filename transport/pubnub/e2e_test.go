@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ringwatch/ringwatch"
+	"github.com/ringwatch/ringwatch/internal/rest"
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
@@ -44,7 +45,7 @@ func (f *fakeSleep) recorded() []time.Duration {
 // through ringwatch.Config.Client; its retry waits go to sleeps.
 func platformAPI(p *notifytest.Platform, sleeps *fakeSleep) *subscription.Client {
 	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(p.HTTPClient()))
-	return subscription.NewClient(rc, subscription.WithClock(nil, sleeps.sleep))
+	return subscription.NewClient(rc, subscription.ClientOption(rest.WithClock(nil, sleeps.sleep)))
 }
 
 // publishSession publishes a one-party telephony session of the owner.

@@ -3,6 +3,7 @@ package pubnub
 import (
 	"context"
 	"fmt"
+	"github.com/ringwatch/ringwatch"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -42,7 +43,7 @@ func newFakeAPI() *fakeAPI {
 }
 
 func notFound() error {
-	return &subscription.APIError{StatusCode: 404, Code: "SUB-507", Message: "subscription expired"}
+	return &ringwatch.APIError{StatusCode: 404, Code: "SUB-507", Message: "subscription expired"}
 }
 
 func (a *fakeAPI) Create(ctx context.Context, req subscription.CreateRequest) (*subscription.Info, error) {

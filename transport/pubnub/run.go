@@ -3,6 +3,7 @@ package pubnub
 import (
 	"context"
 	"errors"
+	"github.com/ringwatch/ringwatch"
 	"log/slog"
 	"net/http"
 	"time"
@@ -230,7 +231,7 @@ func (t *Transport) renewIn(info *subscription.Info) time.Duration {
 
 // retryDelay honours Retry-After, else backs off.
 func (t *Transport) retryDelay(err error, n int) time.Duration {
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	if errors.As(err, &ae) && ae.RetryAfter > 0 {
 		return ae.RetryAfter
 	}
@@ -242,7 +243,7 @@ func permanent(err error) bool {
 	if errors.Is(err, ErrDeliveryMode) {
 		return true
 	}
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	if errors.As(err, &ae) {
 		switch ae.StatusCode {
 		case http.StatusBadRequest, http.StatusForbidden, http.StatusUnprocessableEntity:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/ringwatch/ringwatch"
 	"io"
 	"slices"
 	"strconv"
@@ -323,11 +324,11 @@ func TestRecreateFailsForGood(t *testing.T) {
 	<-clk.made
 	e.api.expire("sub-1")
 	e.api.mu.Lock()
-	e.api.createErr = &subscription.APIError{StatusCode: 403, Code: "SUB-505", Message: "Subscriptions limit exceeded"}
+	e.api.createErr = &ringwatch.APIError{StatusCode: 403, Code: "SUB-505", Message: "Subscriptions limit exceeded"}
 	e.api.mu.Unlock()
 	clk.fireNoWait(t)
 	s.waitFor(t, "Fail", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.err != nil })
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	if !errors.As(s.err, &ae) || ae.Code != "SUB-505" {
 		t.Errorf("Fail(%v)", s.err)
 	}
@@ -338,7 +339,7 @@ func TestRecreateFailsForGood(t *testing.T) {
 
 func TestOpenErrors(t *testing.T) {
 	e := newEnv(t)
-	e.api.createErr = &subscription.APIError{StatusCode: 429, RetryAfter: time.Second}
+	e.api.createErr = &ringwatch.APIError{StatusCode: 429, RetryAfter: time.Second}
 	tr := e.transport()
 	err := tr.Open(context.Background(), filters, newSink())
 	if !errors.Is(err, subscription.ErrRateLimited) {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ringwatch/ringwatch"
+	"github.com/ringwatch/ringwatch/internal/rest"
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
@@ -60,7 +61,7 @@ func startE2EFull(t *testing.T, before func(*notifytest.Platform), sleep func(co
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL + "/hook"
-	api := subscription.NewClient(ringwatch.NewClient(e.p.Config(), ringwatch.WithHTTPClient(e.p.HTTPClient())), subscription.WithClock(nil, sleep))
+	api := subscription.NewClient(ringwatch.NewClient(e.p.Config(), ringwatch.WithHTTPClient(e.p.HTTPClient())), subscription.ClientOption(rest.WithClock(nil, sleep)))
 	e.tr = webhook.New(api, srv.URL+"/hook", opts...)
 	mux.Handle("/hook", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.broken.Load() && r.Header.Get("Verification-Token") != "" {

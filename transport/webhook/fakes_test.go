@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"github.com/ringwatch/ringwatch"
 	"sync"
 	"testing"
 	"time"
@@ -154,7 +155,7 @@ func (a *fakeAPI) info(s *subscription.Info) *subscription.Info {
 	return &c
 }
 
-func notFound() error { return &subscription.APIError{StatusCode: 404, Code: "CMN-102"} }
+func notFound() error { return &ringwatch.APIError{StatusCode: 404, Code: "CMN-102"} }
 
 func (a *fakeAPI) Create(_ context.Context, req subscription.CreateRequest) (*subscription.Info, error) {
 	a.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ringwatch/ringwatch"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -252,7 +253,7 @@ func (t *Transport) start(ctx context.Context, req subscription.CreateRequest) (
 		if err == nil {
 			return info, false, gapSince, nil
 		}
-		var ae *subscription.APIError
+		var ae *ringwatch.APIError
 		if attempt >= t.o.openAttempts || !errors.As(err, &ae) || !ae.Temporary() {
 			return nil, false, time.Time{}, err
 		}
@@ -433,7 +434,7 @@ func (t *Transport) deleteQuietly(ctx context.Context, id string) error {
 // longer.
 func (t *Transport) retryDelay(attempt int, err error) time.Duration {
 	d := backoff.Jittered(attempt, t.o.minBackoff, t.o.maxBackoff)
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	if errors.As(err, &ae) && ae.RetryAfter > d {
 		d = ae.RetryAfter
 	}

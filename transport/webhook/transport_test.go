@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"errors"
+	"github.com/ringwatch/ringwatch"
 	"net/http"
 	"testing"
 	"time"
@@ -161,7 +162,7 @@ func TestRenewOnTimer(t *testing.T) {
 
 func TestRenewRetriesWithBackoff(t *testing.T) {
 	r := open(t, WithCheckInterval(24*time.Hour), WithRenewBefore(5*time.Minute))
-	r.api.fail("renew", &subscription.APIError{StatusCode: 503})
+	r.api.fail("renew", &ringwatch.APIError{StatusCode: 503})
 	r.advance(t, 55*time.Minute, 1)
 	if s := r.tr.Stats(); s.RenewFailures != 1 || s.Renewals != 0 {
 		t.Fatalf("stats %+v", s)
@@ -245,7 +246,7 @@ func TestRenewNotFoundIsRecreated(t *testing.T) {
 func TestRecreateRetriesCreate(t *testing.T) {
 	r := open(t)
 	r.api.remove("sub-1")
-	r.api.fail("create", &subscription.APIError{StatusCode: 429, RetryAfter: 3 * time.Second})
+	r.api.fail("create", &ringwatch.APIError{StatusCode: 429, RetryAfter: 3 * time.Second})
 	r.advance(t, 10*time.Minute, 3) // get, delete, failed create; then it waits
 	r.advance(t, 3*time.Second, 1)  // Retry-After honoured
 	waitFor(t, "re-creation", func() bool { return r.tr.Stats().Resubscriptions == 1 })
@@ -348,7 +349,7 @@ func TestOpenRetriesTemporaryCreateErrors(t *testing.T) {
 	leakcheck.Check(t)
 	clk := newFakeClock()
 	api := newFakeAPI(clk)
-	api.fail("create", &subscription.APIError{StatusCode: 429, RetryAfter: 2 * time.Second})
+	api.fail("create", &ringwatch.APIError{StatusCode: 429, RetryAfter: 2 * time.Second})
 	tr := New(api, hookURL, withClock(clk))
 	defer tr.Close(context.Background())
 	errc := make(chan error, 1)
@@ -362,10 +363,10 @@ func TestOpenRetriesTemporaryCreateErrors(t *testing.T) {
 		t.Errorf("calls (-want +got):\n%s", d)
 	}
 
-	api.fail("create", &subscription.APIError{StatusCode: 403, Code: "SUB-505"})
+	api.fail("create", &ringwatch.APIError{StatusCode: 403, Code: "SUB-505"})
 	tr2 := New(api, hookURL, withClock(clk))
 	err := tr2.Open(context.Background(), []subscription.Filter{presenceFilter}, &fakeSink{})
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	if !errors.As(err, &ae) || ae.Code != "SUB-505" {
 		t.Errorf("Open: %v, want the SUB-505 APIError", err)
 	}
@@ -378,7 +379,7 @@ func TestCloseDuringOpenAbortsCreate(t *testing.T) {
 	leakcheck.Check(t)
 	clk := newFakeClock()
 	api := newFakeAPI(clk)
-	api.fail("create", &subscription.APIError{StatusCode: 503}, &subscription.APIError{StatusCode: 503})
+	api.fail("create", &ringwatch.APIError{StatusCode: 503}, &ringwatch.APIError{StatusCode: 503})
 	tr := New(api, hookURL, withClock(clk))
 	errc := make(chan error, 1)
 	go func() { errc <- tr.Open(context.Background(), []subscription.Filter{presenceFilter}, &fakeSink{}) }()

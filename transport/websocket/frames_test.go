@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ringwatch/ringwatch"
 	"net/http"
 	"strings"
 	"testing"
@@ -181,11 +182,11 @@ func TestOpenFailures(t *testing.T) {
 		tr := New(g.srv.URL, g.client(t), WithDialClient(&http.Client{Transport: g.plain(t)}))
 		defer tr.Close(context.Background())
 		err := tr.Open(context.Background(), filters, newFakeSink())
-		var ae *subscription.APIError
+		var ae *ringwatch.APIError
 		if !errors.As(err, &ae) {
 			t.Fatalf("Open = %v, want an APIError", err)
 		}
-		want := &subscription.APIError{StatusCode: 400, Code: "SUB-406", Message: "Event filters are not supported", Method: "POST", Path: "/restapi/v1.0/subscription/"}
+		want := &ringwatch.APIError{StatusCode: 400, Code: "SUB-406", Message: "Event filters are not supported", Method: "POST", Path: "/restapi/v1.0/subscription/"}
 		if diff := cmp.Diff(want, ae); diff != "" {
 			t.Errorf("error (-want +got):\n%s", diff)
 		}

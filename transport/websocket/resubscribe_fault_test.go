@@ -3,6 +3,7 @@ package websocket_test
 import (
 	"context"
 	"errors"
+	"github.com/ringwatch/ringwatch"
 	"net/http"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ func TestResubscribeFaults(t *testing.T) {
 				t.Fatalf("states (-want +got):\n%s", diff)
 			}
 			for _, st := range states[2:4] {
-				var ae *subscription.APIError
+				var ae *ringwatch.APIError
 				if !errors.As(st.Err, &ae) || ae.StatusCode != tc.status {
 					t.Errorf("Reconnecting attempt %d cause %v, want the %d", st.Attempt, st.Err, tc.status)
 				}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ringwatch/ringwatch"
 	"log/slog"
 	"net"
 	"net/http"
@@ -481,7 +482,7 @@ func (t *Transport) reconnect(ctx context.Context, cause error, l *lost) *conn {
 // refuses the subscription itself, or the credentials are refused for good
 // (see authRefused).
 func permanent(err error) bool {
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	if errors.As(err, &ae) && ae.Path == subscriptionPath {
 		return ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusForbidden
 	}

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ringwatch/ringwatch"
 	"io"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/ringwatch/ringwatch/internal/rest"
-	"github.com/ringwatch/ringwatch/subscription"
 )
 
 // wsToken is the answer of POST /restapi/oauth/wstoken (reference §4.1).
@@ -65,7 +65,7 @@ func (t *Transport) fetchToken(ctx context.Context) (*wsToken, error) {
 // rate limiting, 5xx, network failures, gateway timeouts. Credentials the
 // token endpoint refuses for good are not (authRefused).
 func temporary(err error) bool {
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	if errors.As(err, &ae) {
 		return ae.Temporary() || ae.StatusCode >= 500 || ae.StatusCode == http.StatusUnauthorized
 	}
@@ -96,7 +96,7 @@ func authRefused(err error) bool {
 		error
 		Temporary() bool
 	}
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	var ge *GatewayError
 	if errors.As(err, &ae) || errors.As(err, &ge) || !errors.As(err, &te) {
 		return false
@@ -115,7 +115,7 @@ func (t *Transport) retryDelay(err error, attempt int) time.Duration {
 // waitHint is the wait err asks for: its Retry-After, DefaultRetryAfter
 // for a 429 without one, or zero.
 func waitHint(err error) time.Duration {
-	var ae *subscription.APIError
+	var ae *ringwatch.APIError
 	if errors.As(err, &ae) {
 		if ae.RetryAfter <= 0 && ae.StatusCode == http.StatusTooManyRequests {
 			return DefaultRetryAfter

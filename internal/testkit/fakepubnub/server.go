@@ -1,6 +1,7 @@
 // Package fakepubnub is a loopback PubNub server for tests: enough of the
 // subscribe long-poll protocol that github.com/pubnub/go/v7 v7.4.0 talks to
-// it (go-libraries.md §1.6–1.7), with fault injection.
+// it (the v2 subscribe long-poll with its timetoken cursor, and publish),
+// with fault injection.
 //
 // Serve it with httptest.NewServer and point the SDK at it with
 // Config.Origin set to the listener's host:port and Config.Secure false.

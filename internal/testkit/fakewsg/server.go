@@ -1,5 +1,6 @@
 // Package fakewsg is a fake RingCentral WebSocket Gateway for tests: an
-// http.Handler that speaks the gateway's protocol (reference §4) over
+// http.Handler that speaks the gateway's protocol (the
+// token exchange, the framed JSON messages, heartbeats, recovery) over
 // github.com/coder/websocket, with session recovery and fault injection.
 //
 // The platform side stays outside: a callback checks the single-use access

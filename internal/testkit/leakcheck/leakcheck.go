@@ -15,7 +15,7 @@ import (
 // ignored are goroutines that are not ours to stop: the test framework's
 // own, the runtime's, and the one RequestWorkers.ReadQueue goroutine that
 // github.com/pubnub/go/v7 v7.4.0 leaks per PubNub instance even after
-// Destroy (see shared/reference/go-libraries.md §1).
+// Destroy (the SDK starts it in NewPubNub and never stops it).
 var ignored = []string{
 	"testing.(*T).Run",
 	"testing.(*M).",
