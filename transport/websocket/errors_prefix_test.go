@@ -31,6 +31,18 @@ func TestOpenErrorPrefixOnce(t *testing.T) {
 	if err := tr.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+
+	// A platform that refuses connections.
+	down := newPlatform(t)
+	rc := platformClient(t, down.Config())
+	down.Close()
+	tr2 := websocket.New(rc, websocket.WithOpenAttempts(1))
+	defer tr2.Close(context.Background())
+	err = tr2.Open(context.Background(), telephonyFilters, &recorder{})
+	if err == nil || strings.Count(err.Error(), "websocket:") != 1 {
+		t.Errorf("Open against a closed port = %v, want the prefix once", err)
+	}
+
 	err = tr.Open(context.Background(), telephonyFilters, &recorder{})
 	if !errors.Is(err, transport.ErrClosed) || strings.Count(err.Error(), "websocket:") != 1 {
 		t.Errorf("Open after Close = %q, want transport.ErrClosed with one prefix", err)
