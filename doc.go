@@ -35,7 +35,7 @@
 //	cfg, err := ringwatch.ConfigFromEnv()
 //	// …
 //	rc := ringwatch.NewClient(cfg)
-//	sub, err := notify.Subscribe(ctx, websocket.New(rc.ServerURL(), rc.HTTPClient()),
+//	sub, err := notify.Subscribe(ctx, websocket.New(rc),
 //		[]subscription.Filter{subscription.ExtensionTelephonySessions(subscription.Me)},
 //		notify.WithCallTracking(notify.ResyncREST(rc)))
 //	// …

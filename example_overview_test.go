@@ -28,7 +28,7 @@ func Example_callStates() {
 
 	cfg := p.Config() // in a program: cfg, err := ringwatch.ConfigFromEnv()
 	rc := ringwatch.NewClient(cfg, ringwatch.WithHTTPClient(&http.Client{Transport: base}))
-	sub, err := notify.Subscribe(ctx, websocket.New(rc.ServerURL(), rc.HTTPClient()),
+	sub, err := notify.Subscribe(ctx, websocket.New(rc),
 		[]subscription.Filter{subscription.ExtensionTelephonySessions(subscription.Me)},
 		notify.WithCallTracking(notify.ResyncREST(rc)))
 	if err != nil {

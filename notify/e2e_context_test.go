@@ -32,7 +32,7 @@ func TestE2ESubscribeContextEndRemovesSubscription(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context()) // signal.NotifyContext in a program
 	defer cancel()
-	sub, err := notify.Subscribe(ctx, websocket.New(rc.ServerURL(), rc.HTTPClient()),
+	sub, err := notify.Subscribe(ctx, websocket.New(rc),
 		[]subscription.Filter{subscription.ExtensionTelephonySessions(subscription.Me)},
 		notify.WithCallTracking(notify.ResyncREST(rc)), notify.WithCloseTimeout(10*time.Second))
 	if err != nil {

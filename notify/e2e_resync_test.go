@@ -20,11 +20,13 @@ import (
 	"github.com/ringwatch/ringwatch/transport/websocket"
 )
 
-// gate holds the WebSocket transport's reconnection (its backoff) while
-// closed, so that a test can publish while the connection is down.
+// gate holds the WebSocket transport's reconnection (its request for a
+// gateway token) while closed, so that a test can publish while the
+// connection is down.
 type gate struct {
-	mu sync.Mutex
-	ch chan struct{} // nil while open
+	mu   sync.Mutex
+	ch   chan struct{} // nil while open
+	base http.RoundTripper
 }
 
 func (g *gate) close() {
@@ -44,7 +46,15 @@ func (g *gate) open() {
 	}
 }
 
-func (g *gate) backoff(int) time.Duration {
+// RoundTrip holds requests for a gateway token while g is closed.
+func (g *gate) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == "/restapi/oauth/wstoken" {
+		g.wait()
+	}
+	return g.base.RoundTrip(r)
+}
+
+func (g *gate) wait() {
 	g.mu.Lock()
 	ch := g.ch
 	g.mu.Unlock()
@@ -54,7 +64,6 @@ func (g *gate) backoff(int) time.Duration {
 		case <-time.After(10 * time.Second): // a failed test must not hang
 		}
 	}
-	return time.Millisecond
 }
 
 // callWorld publishes one extension's calls to the platform and keeps its
@@ -234,12 +243,10 @@ func TestE2EResyncAfterFailedRecovery(t *testing.T) {
 	t.Cleanup(p.Close)
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
-	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(&http.Client{Transport: base}))
-	hc := rc.HTTPClient()
-
-	g := &gate{}
+	g := &gate{base: base}
 	t.Cleanup(g.open)
-	tr := websocket.New(p.URL(), hc, websocket.WithBackoffFunc(g.backoff))
+	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(&http.Client{Transport: g}))
+	tr := websocket.New(rc, websocket.WithReconnectBackoff(time.Millisecond, time.Millisecond))
 	sub, err := notify.Subscribe(t.Context(), tr, []subscription.Filter{
 		subscription.ExtensionPresence("~", subscription.Detailed(), subscription.WithSIP()),
 		subscription.ExtensionTelephonySessions("~"),

@@ -40,9 +40,8 @@ func TestE2EShippedScenarios(t *testing.T) {
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
 	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(&http.Client{Transport: base}))
-	hc := rc.HTTPClient()
 
-	sub, err := notify.Subscribe(t.Context(), websocket.New(p.URL(), hc), []subscription.Filter{
+	sub, err := notify.Subscribe(t.Context(), websocket.New(rc), []subscription.Filter{
 		subscription.AccountTelephonySessions(),
 	}, notify.WithCallTracking(notify.ResyncREST(rc)))
 	if err != nil {

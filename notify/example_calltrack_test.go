@@ -19,6 +19,9 @@ import (
 // transport/pubnub.
 type lossy struct{ notes []string }
 
+// Name names the transport in the Connected event.
+func (lossy) Name() string { return "lossy" }
+
 func (l lossy) Open(ctx context.Context, filters []subscription.Filter, sink transport.Sink) error {
 	for _, n := range l.notes {
 		if err := sink.Deliver(ctx, transport.Message{Data: []byte(n), Received: time.Now(), Transport: "lossy"}); err != nil {

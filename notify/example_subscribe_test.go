@@ -18,6 +18,9 @@ type replay struct{ notes []string }
 
 var errReplayDone = errors.New("replay finished")
 
+// Name names the transport in the Connected event.
+func (replay) Name() string { return "replay" }
+
 func (r replay) Open(ctx context.Context, filters []subscription.Filter, sink transport.Sink) error {
 	sink.State(transport.State{Kind: transport.Connected, SubscriptionID: "sub-1",
 		At: time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)})

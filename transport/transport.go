@@ -11,13 +11,33 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/ringwatch/ringwatch/subscription"
 )
 
+// Errors every transport returns, for errors.Is. A transport wraps them
+// with its own prefix ("websocket: open: transport: closed").
+var (
+	// ErrClosed: Open after Close, or use of a transport after Close.
+	ErrClosed = errors.New("transport: closed")
+	// ErrAlreadyOpen: a second Open, while the first is under way or after
+	// it succeeded.
+	ErrAlreadyOpen = errors.New("transport: already open")
+)
+
 // Transport delivers RingCentral notifications to a Sink.
+//
+// Every transport of the module has the same shape: New(rc, …) with
+// functional options of type Option, a life that goes New → Opening →
+// Open → Closed (a failed Open returns to New, so Open may be tried
+// again), ErrAlreadyOpen from a second Open and ErrClosed from Open after
+// Close.
 type Transport interface {
+	// Name names the transport ("websocket", "webhook", "pubnub"); notify
+	// reports it in its Connected events.
+	Name() string
 	// Open creates the RingCentral subscription for filters and starts
 	// delivering to sink. It returns once the subscription exists, or with
 	// the error that prevented it. After a nil return the transport keeps

@@ -132,10 +132,8 @@ func (m *monitor) run(ctx context.Context) int {
 	// The Client's token source does not end with ctx: tokens are still
 	// needed after Ctrl-C, when Close removes the subscription.
 	rc := ringwatch.NewClient(m.cfg, ringwatch.WithLogger(m.log))
-	hc := rc.HTTPClient()
-	api := subscription.NewClient(rc)
 
-	tr, hook, err := m.transport(hc, api)
+	tr, hook, err := m.transport(rc)
 	if err != nil {
 		fmt.Fprintln(m.stderr, "callmonitor:", err)
 		return exitUsage
@@ -276,18 +274,18 @@ func (m *monitor) filters() []subscription.Filter {
 
 // transport builds the transport the flags ask for. For a webhook it also
 // starts the HTTP server RingCentral posts to.
-func (m *monitor) transport(hc *http.Client, api *subscription.Client) (transport.Transport, *hookServer, error) {
+func (m *monitor) transport(rc *ringwatch.Client) (transport.Transport, *hookServer, error) {
 	switch m.opts.transport {
 	case "webhook":
-		return m.webhook(api)
+		return m.webhook(rc)
 	case "pubnub":
 		opts := []pubnub.Option{pubnub.WithLogger(m.log)}
 		if m.platform != nil {
 			opts = append(opts, pubnub.WithOrigin(m.platform.PubNubOrigin(), false))
 		}
-		return pubnub.New(api, opts...), nil, nil
+		return pubnub.New(rc, opts...), nil, nil
 	default:
-		return websocket.New(m.cfg.ServerURL, hc, websocket.WithLogger(m.log)), nil, nil
+		return websocket.New(rc, websocket.WithLogger(m.log)), nil, nil
 	}
 }
 
@@ -306,7 +304,7 @@ func (h *hookServer) stop() {
 	<-h.done
 }
 
-func (m *monitor) webhook(api *subscription.Client) (transport.Transport, *hookServer, error) {
+func (m *monitor) webhook(rc *ringwatch.Client) (transport.Transport, *hookServer, error) {
 	listen := m.opts.listen
 	if listen == "" {
 		listen = ":8080"
@@ -327,7 +325,7 @@ func (m *monitor) webhook(api *subscription.Client) (transport.Transport, *hookS
 	if path == "" {
 		path = "/"
 	}
-	tr := webhook.New(api, public, webhook.WithLogger(m.log))
+	tr := webhook.New(rc, public, webhook.WithLogger(m.log))
 	mux := http.NewServeMux()
 	mux.Handle(path, tr.Handler())
 	h := &hookServer{

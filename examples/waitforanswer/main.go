@@ -101,8 +101,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Subscribe with call tracking: the subscription's tracker is what we
 	// wait on. ctx bounds the subscription (Ctrl-C, -timeout); the deferred
 	// Close still removes it from RingCentral within its own bound.
-	hc := cfg.Client(context.Background()) // tokens refresh themselves
-	sub, err := notify.Subscribe(ctx, websocket.New(cfg.ServerURL, hc),
+	rc := ringwatch.NewClient(cfg) // tokens refresh themselves
+	sub, err := notify.Subscribe(ctx, websocket.New(rc),
 		[]subscription.Filter{subscription.ExtensionTelephonySessions(subscription.Me)},
 		notify.WithCallTracking())
 	if err != nil {

@@ -132,11 +132,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// The Client's token source does not end with ctx: tokens are still
 	// needed after SIGINT, when Close removes the subscription.
 	rc := ringwatch.NewClient(cfg, ringwatch.WithLogger(log))
-	api := subscription.NewClient(rc)
 	// RingCentral gives a webhook 3 s: a body must arrive within 2 s, and a
 	// notification waits at most 250 ms for room before the Handler
 	// answers 503 (which the Transport reports as a Gap).
-	tr := webhook.New(api, o.publicURL, webhook.WithLogger(log),
+	tr := webhook.New(rc, o.publicURL, webhook.WithLogger(log),
 		webhook.WithHandlerOptions(webhook.WithBodyTimeout(webhook.DefaultBodyTimeout), webhook.WithMaxWait(webhook.DefaultMaxWait)))
 
 	mux := http.NewServeMux()

@@ -8,8 +8,7 @@
 // subscription as needed.
 //
 // The SDK has faults that stop every other RingCentral client silently;
-// the transport works around each of them (shared/reference
-// go-libraries.md §1.8): it injects the SDK's HTTP clients at once (Destroy
+// the transport works around each of them: it injects the SDK's HTTP clients at once (Destroy
 // panics otherwise), keeps the SDK's reconnection policy off and re-subscribes
 // itself from the last timetoken after a 5xx or a timeout (PubNub replays
 // what was published meanwhile, so nothing is lost and no Gap is reported),

@@ -23,8 +23,8 @@ import (
 // and waits for Connected.
 func subscribeOwner(t *testing.T, p *notifytest.Platform, api *subscription.Client, opts ...pubnub.Option) *notify.Subscription {
 	t.Helper()
-	opts = append([]pubnub.Option{pubnub.WithOrigin(p.PubNubOrigin(), false), pubnub.WithBackoff(50*time.Millisecond, 200*time.Millisecond)}, opts...)
-	sub, err := notify.Subscribe(context.Background(), pubnub.New(api, opts...),
+	opts = append([]pubnub.Option{pubnub.WithOrigin(p.PubNubOrigin(), false), pubnub.WithReconnectBackoff(50*time.Millisecond, 200*time.Millisecond)}, opts...)
+	sub, err := notify.Subscribe(context.Background(), pubnub.New(nil, append([]pubnub.Option{pubnub.WithAPI(api)}, opts...)...),
 		[]subscription.Filter{subscription.ExtensionTelephonySessions(p.Owner().ID)})
 	if err != nil {
 		t.Fatalf("Subscribe: %v", err)

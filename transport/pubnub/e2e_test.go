@@ -104,7 +104,7 @@ func TestEndToEndOverPlatform(t *testing.T) {
 	owner := p.Owner().ID
 	api := platformAPI(p, &fakeSleep{})
 
-	tr := pubnub.New(api, pubnub.WithOrigin(p.PubNubOrigin(), false), pubnub.WithBackoff(200*time.Millisecond, time.Second))
+	tr := pubnub.New(nil, pubnub.WithAPI(api), pubnub.WithOrigin(p.PubNubOrigin(), false), pubnub.WithReconnectBackoff(200*time.Millisecond, time.Second))
 	filters := []subscription.Filter{subscription.ExtensionPresence(owner, subscription.Detailed()), subscription.ExtensionTelephonySessions(owner)}
 	sub, err := notify.Subscribe(context.Background(), tr, filters)
 	if err != nil {

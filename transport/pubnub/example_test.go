@@ -34,9 +34,9 @@ func Example_subscribe() {
 	defer p.Close()
 	owner := p.Owner().ID
 	cfg := p.Config()
-	api := subscription.NewClient(ringwatch.NewClient(cfg))
+	rc := ringwatch.NewClient(cfg)
 
-	tr := pubnub.New(api, pubnub.WithOrigin(p.PubNubOrigin(), false))
+	tr := pubnub.New(rc, pubnub.WithOrigin(p.PubNubOrigin(), false))
 	sub, err := notify.Subscribe(context.Background(), tr,
 		[]subscription.Filter{subscription.ExtensionPresence(owner, subscription.Detailed())})
 	if err != nil {

@@ -363,7 +363,7 @@ func (e *env) origin() string {
 }
 
 func (e *env) transport(opts ...Option) *Transport {
-	return New(e.api, append([]Option{WithOrigin(e.origin(), false), WithBackoff(50*time.Millisecond, 200*time.Millisecond), WithUUID("rw-test")}, opts...)...)
+	return newWithAPI(e.api, append([]Option{WithOrigin(e.origin(), false), WithReconnectBackoff(50*time.Millisecond, 200*time.Millisecond), WithUUID("rw-test")}, opts...)...)
 }
 
 // publish sends envelope on the subscription's channel as RingCentral

@@ -19,6 +19,7 @@ type options struct {
 	backoffMax time.Duration
 	expiresIn  time.Duration
 	clock      clock
+	api        subscriptionAPI // tests only (export_test.go)
 }
 
 func defaultOptions() options {
@@ -53,8 +54,9 @@ func WithUUID(id string) Option {
 	return func(o *options) { o.uuid = id }
 }
 
-// WithLogger sets the logger. The transport is silent by default, and never
-// logs keys, channels' keys or payloads.
+// WithLogger sets the logger (by default the logger of the
+// *ringwatch.Client given to New). The transport never logs keys,
+// channels' keys or payloads.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) {
 		if l != nil {
@@ -63,10 +65,10 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithBackoff sets the bounds of the capped exponential backoff (with
-// jitter) between reconnection and re-creation attempts. The defaults are
-// 500 ms and 30 s.
-func WithBackoff(minDelay, maxDelay time.Duration) Option {
+// WithReconnectBackoff sets the bounds of the capped exponential backoff
+// (with jitter) between reconnection and re-creation attempts. The
+// defaults are 500 ms and 30 s.
+func WithReconnectBackoff(minDelay, maxDelay time.Duration) Option {
 	return func(o *options) {
 		if minDelay > 0 {
 			o.backoffMin = minDelay

@@ -37,7 +37,7 @@ type session struct {
 }
 
 // newSession creates an SDK instance for subKey and starts its pump. It
-// applies the workarounds of go-libraries.md §1.8: both HTTP clients are
+// works around the SDK's faults: both HTTP clients are
 // injected before anything else (Destroy panics on a nil client), the
 // reconnection policy stays PNNonePolicy, and Config.Log stays nil so that
 // the SDK swaps in a discard logger instead of printing the keys.

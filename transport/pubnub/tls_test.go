@@ -25,7 +25,7 @@ func TestSecureOrigin(t *testing.T) {
 	pool.AddCert(e.hs.Certificate())
 	u, _ := url.Parse(e.hs.URL)
 
-	tr := New(e.api, WithOrigin(u.Host, true), WithTLSConfig(&tls.Config{RootCAs: pool}))
+	tr := newWithAPI(e.api, WithOrigin(u.Host, true), WithTLSConfig(&tls.Config{RootCAs: pool}))
 	s := newSink()
 	if err := tr.Open(context.Background(), filters, s); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	ringwatch "github.com/ringwatch/ringwatch"
+	"github.com/ringwatch/ringwatch/internal/lifecycle"
 	"github.com/ringwatch/ringwatch/internal/rcaes"
 	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/transport"
@@ -23,9 +25,9 @@ import (
 // Name is the transport's name in transport.Message.Transport.
 const Name = "pubnub"
 
-// API is the part of the Subscription API the transport uses.
-// *subscription.Client implements it.
-type API interface {
+// subscriptionAPI is the part of the Subscription API the transport uses:
+// *subscription.Client, or a fake in tests.
+type subscriptionAPI interface {
 	Create(ctx context.Context, req subscription.CreateRequest) (*subscription.Info, error)
 	Renew(ctx context.Context, id string) (*subscription.Info, error)
 	Delete(ctx context.Context, id string) error
@@ -33,10 +35,6 @@ type API interface {
 
 // Errors of Open.
 var (
-	// ErrClosed: Open after Close.
-	ErrClosed = errors.New("pubnub: transport closed")
-	// ErrOpen: Open called twice.
-	ErrOpen = errors.New("pubnub: transport already open")
 	// ErrDeliveryMode: RingCentral's answer lacks the PubNub channel or
 	// subscribe key, or holds an unusable encryption key.
 	ErrDeliveryMode = errors.New("pubnub: subscription has no usable PubNub delivery mode")
@@ -52,13 +50,13 @@ func errorsJoinDecrypt(err error) error { return fmt.Errorf("%w: %w", ErrDecrypt
 // Transport is the PubNub transport. Create it with New and give it to
 // notify.Subscribe.
 type Transport struct {
-	api  API
+	api  subscriptionAPI
 	opts options
 	log  *slog.Logger
 	uuid string
 
 	mu      sync.Mutex
-	state   int // 0 new, 1 open, 2 closed
+	state   lifecycle.Lifecycle
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when the control loop has exited
 	sink    transport.Sink
@@ -83,11 +81,22 @@ type Transport struct {
 	dropped   atomic.Uint64
 }
 
-// New returns a transport that manages its subscription through api.
-func New(api API, opts ...Option) *Transport {
+// New returns a transport that manages a PubNub subscription of the
+// RingCentral user of rc. It logs to rc's logger unless WithLogger gives
+// another. A nil rc does not panic: Open then fails.
+func New(rc *ringwatch.Client, opts ...Option) *Transport {
 	o := defaultOptions()
+	if rc != nil {
+		o.logger = rc.Logger()
+	}
 	for _, f := range opts {
-		f(&o)
+		if f != nil {
+			f(&o)
+		}
+	}
+	api := o.api
+	if api == nil && rc != nil {
+		api = subscription.NewClient(rc)
 	}
 	id := o.uuid
 	if id == "" {
@@ -136,25 +145,21 @@ func (t *Transport) SubscriptionID() string {
 // Open creates the PubNub subscription and subscribes to its channel. See
 // transport.Transport.
 func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sink transport.Sink) error {
-	t.mu.Lock()
-	switch t.state {
-	case 1:
-		t.mu.Unlock()
-		return ErrOpen
-	case 2:
-		t.mu.Unlock()
-		return ErrClosed
+	if t.api == nil {
+		return errors.New("pubnub: open: nil *ringwatch.Client")
 	}
-	t.state = 1
+	t.mu.Lock()
+	if err := t.state.BeginOpen(); err != nil {
+		t.mu.Unlock()
+		return fmt.Errorf("pubnub: open: %w", err)
+	}
 	t.sink = sink
 	t.filters = append([]subscription.Filter(nil), filters...)
 	t.mu.Unlock()
 
 	fail := func(err error) error {
 		t.mu.Lock()
-		if t.state == 1 {
-			t.state = 0
-		}
+		t.state.OpenFailed()
 		t.mu.Unlock()
 		return err
 	}
@@ -168,11 +173,11 @@ func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sin
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	t.mu.Lock()
-	if t.state != 1 { // closed meanwhile
+	if !t.state.Opened() { // closed meanwhile
 		t.mu.Unlock()
 		cancel()
 		t.deleteQuietly(ctx, info.ID)
-		return ErrClosed
+		return fmt.Errorf("pubnub: open: %w", transport.ErrClosed)
 	}
 	t.cancel = cancel
 	t.done = make(chan struct{})
@@ -285,12 +290,7 @@ func (t *Transport) serverTime(ctx context.Context) int64 {
 // subscription. It returns the deletion's error, if any but "not found".
 func (t *Transport) Close(ctx context.Context) error {
 	t.mu.Lock()
-	if t.state == 2 {
-		t.mu.Unlock()
-		return nil
-	}
-	wasOpen := t.state == 1 && t.cancel != nil
-	t.state = 2
+	wasOpen := t.state.Close() == lifecycle.Open && t.cancel != nil
 	cancel, done := t.cancel, t.done
 	t.mu.Unlock()
 	if !wasOpen {

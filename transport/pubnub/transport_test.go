@@ -145,7 +145,7 @@ func TestDecrypt(t *testing.T) {
 func TestPoll5xxResumesFromTimetoken(t *testing.T) {
 	e := newEnv(t)
 	before := readQueues()
-	tr, s := open(t, e, WithBackoff(300*time.Millisecond, time.Second))
+	tr, s := open(t, e, WithReconnectBackoff(300*time.Millisecond, time.Second))
 	s.waitState(t, transport.Connected, 1)
 	e.publish(t, "sub-1", envelope("m1"))
 	s.waitMessages(t, 1)
@@ -356,7 +356,7 @@ func TestOpenErrors(t *testing.T) {
 	if err := tr.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.Open(context.Background(), filters, newSink()); !errors.Is(err, ErrClosed) {
+	if err := tr.Open(context.Background(), filters, newSink()); !errors.Is(err, transport.ErrClosed) {
 		t.Fatalf("Open after Close = %v, want ErrClosed", err)
 	}
 	if n := tr.Stats().Instances; n != 0 {

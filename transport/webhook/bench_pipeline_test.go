@@ -27,7 +27,7 @@ func BenchmarkTransportToEvents(b *testing.B) {
 		b.Fatal("fixture without uuid")
 	}
 	clk := newFakeClock()
-	tr := New(newFakeAPI(clk), hookURL, withClock(clk), WithHandlerOptions(WithMaxWait(time.Second)))
+	tr := newWithAPI(newFakeAPI(clk), hookURL, withClock(clk), WithHandlerOptions(WithMaxWait(time.Second)))
 	sub, err := notify.Subscribe(context.Background(), tr, []subscription.Filter{subscription.AccountTelephonySessions()}, notify.WithBufferSize(4096))
 	if err != nil {
 		b.Fatal(err)

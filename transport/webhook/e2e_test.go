@@ -61,8 +61,12 @@ func startE2EFull(t *testing.T, before func(*notifytest.Platform), sleep func(co
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL + "/hook"
-	api := subscription.NewClient(ringwatch.NewClient(e.p.Config(), ringwatch.WithHTTPClient(e.p.HTTPClient())), subscription.ClientOption(rest.WithClock(nil, sleep)))
-	e.tr = webhook.New(api, srv.URL+"/hook", opts...)
+	rc := ringwatch.NewClient(e.p.Config(), ringwatch.WithHTTPClient(e.p.HTTPClient()))
+	if sleep != nil {
+		// The Subscription API client's retry waits are recorded.
+		opts = append(opts, webhook.WithAPI(subscription.NewClient(rc, subscription.ClientOption(rest.WithClock(nil, sleep)))))
+	}
+	e.tr = webhook.New(rc, srv.URL+"/hook", opts...)
 	mux.Handle("/hook", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.broken.Load() && r.Header.Get("Verification-Token") != "" {
 			w.WriteHeader(http.StatusBadGateway)

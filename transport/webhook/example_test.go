@@ -29,8 +29,8 @@ func Example() {
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	api := subscription.NewClient(ringwatch.NewClient(platform.Config()))
-	tr := webhook.New(api, srv.URL+"/ringcentral")
+	rc := ringwatch.NewClient(platform.Config())
+	tr := webhook.New(rc, srv.URL+"/ringcentral")
 	mux.Handle("POST /ringcentral", tr.Handler())
 
 	sub, err := notify.Subscribe(ctx, tr, []subscription.Filter{subscription.ExtensionPresence("", subscription.Detailed())})

@@ -8,35 +8,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ringwatch/ringwatch"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/internal/backoff"
+	"github.com/ringwatch/ringwatch/internal/lifecycle"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/transport"
 )
 
-// API is the part of the Subscription REST API the Transport uses.
-// *subscription.Client satisfies it; tests use a fake.
-type API interface {
+// subscriptionAPI is the part of the Subscription REST API the Transport
+// uses: *subscription.Client, or a fake in tests.
+type subscriptionAPI interface {
 	Create(ctx context.Context, req subscription.CreateRequest) (*subscription.Info, error)
 	Get(ctx context.Context, id string) (*subscription.Info, error)
 	Renew(ctx context.Context, id string) (*subscription.Info, error)
 	Delete(ctx context.Context, id string) error
 }
-
-// Errors of a Transport.
-var (
-	// ErrOpened is returned by a second Open.
-	ErrOpened = errors.New("webhook: transport already opened")
-	// ErrClosed is returned by Open after Close, and is what the Handler's
-	// delivery fails with (503) once the Transport is closed.
-	ErrClosed = errors.New("webhook: transport closed")
-)
 
 // Transport receives notifications through a RingCentral WebHook
 // subscription. It implements transport.Transport: give it to
@@ -59,7 +51,7 @@ var (
 // burst) and covers them all, so a burst gives one Gap, and with call
 // tracking one resync.
 type Transport struct {
-	api     API
+	api     subscriptionAPI
 	address string
 	o       options
 	h       *Handler
@@ -69,7 +61,7 @@ type Transport struct {
 	renewNow chan struct{}
 
 	mu     sync.Mutex
-	state  int // stateNew, stateOpen, stateClosed
+	state  lifecycle.Lifecycle
 	sink   transport.Sink
 	id     string
 	token  string
@@ -92,22 +84,25 @@ type Transport struct {
 	renewals, renewFailures, checks, resubscriptions, refusalGaps atomic.Uint64
 }
 
-const (
-	stateNew = iota
-	stateOpen
-	stateClosed
-)
-
-// New returns a Transport that manages a WebHook subscription through api
-// for notifications posted to address, the public URL that reaches
-// Handler.
-func New(api API, address string, opts ...Option) *Transport {
+// New returns a Transport that manages a WebHook subscription of the
+// RingCentral user of rc for notifications posted to publicURL, the
+// public URL that reaches Handler. It logs to rc's logger unless
+// WithLogger gives another. A nil rc does not panic: Open then fails.
+func New(rc *ringwatch.Client, publicURL string, opts ...Option) *Transport {
 	o := defaultOptions()
+	if rc != nil {
+		o.log = rc.Logger()
+	}
 	for _, opt := range opts {
 		if opt != nil {
-			opt.apply(&o)
+			opt(&o)
 		}
 	}
+	api := o.api
+	if api == nil && rc != nil {
+		api = subscription.NewClient(rc)
+	}
+	address := publicURL
 	t := &Transport{
 		api:      api,
 		address:  address,
@@ -181,21 +176,16 @@ func (t *Transport) Stats() Stats {
 // failed for a temporary reason (429, 502, 503, 504) a few times.
 func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sink transport.Sink) error {
 	if t.api == nil {
-		return errors.New("webhook: nil API")
+		return errors.New("webhook: open: nil *ringwatch.Client")
 	}
 	if sink == nil {
-		return errors.New("webhook: nil sink")
+		return errors.New("webhook: open: nil sink")
 	}
 	t.mu.Lock()
-	switch t.state {
-	case stateOpen:
+	if err := t.state.BeginOpen(); err != nil {
 		t.mu.Unlock()
-		return ErrOpened
-	case stateClosed:
-		t.mu.Unlock()
-		return ErrClosed
+		return fmt.Errorf("webhook: open: %w", err)
 	}
-	t.state = stateOpen
 	t.sink = sink
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	t.cancel, t.done = cancel, make(chan struct{})
@@ -210,10 +200,19 @@ func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sin
 	if err != nil {
 		t.mu.Lock()
 		t.cancel = nil
+		t.state.OpenFailed()
 		t.mu.Unlock()
 		cancel()
 		close(t.done)
 		return err
+	}
+	t.mu.Lock()
+	opened := t.state.Opened()
+	t.mu.Unlock()
+	if !opened { // Close came first; it deletes the subscription once done is closed
+		cancel()
+		close(t.done)
+		return fmt.Errorf("webhook: open: %w", transport.ErrClosed)
 	}
 	now := t.clock.Now()
 	t.sink.State(transport.State{Kind: transport.Connected, At: now, SubscriptionID: info.ID})
@@ -352,10 +351,10 @@ var reminderMarker = []byte("/subscription/")
 // hands the notification to notify.
 func (t *Transport) deliver(ctx context.Context, m transport.Message) error {
 	t.mu.Lock()
-	sink, state := t.sink, t.state
+	sink, state := t.sink, t.state.State()
 	t.mu.Unlock()
-	if state != stateOpen || sink == nil {
-		return ErrClosed
+	if state != lifecycle.Open || sink == nil {
+		return transport.ErrClosed
 	}
 	t.lastDelivery.Store(m.Received.UnixNano())
 	if bytes.Contains(m.Data, reminderMarker) && isReminder(m.Data) {
@@ -393,11 +392,10 @@ func isReminder(data []byte) bool {
 func (t *Transport) Close(ctx context.Context) error {
 	t.closeOnce.Do(func() {
 		t.mu.Lock()
-		prev := t.state
-		t.state = stateClosed
+		prev := t.state.Close()
 		cancel, done := t.cancel, t.done
 		t.mu.Unlock()
-		if prev != stateOpen {
+		if prev != lifecycle.Open && prev != lifecycle.Opening {
 			return
 		}
 		if cancel != nil {

@@ -34,8 +34,8 @@ func open(t *testing.T, opts ...Option) *rig {
 	leakcheck.Check(t)
 	clk := newFakeClock()
 	r := &rig{clk: clk, api: newFakeAPI(clk), sink: &fakeSink{}}
-	opts = append([]Option{withClock(clk), WithCheckInterval(10 * time.Minute), WithRetryBackoff(time.Second, 4*time.Second)}, opts...)
-	r.tr = New(r.api, hookURL, opts...)
+	opts = append([]Option{withClock(clk), WithCheckInterval(10 * time.Minute), WithReconnectBackoff(time.Second, 4*time.Second)}, opts...)
+	r.tr = newWithAPI(r.api, hookURL, opts...)
 	if err := r.tr.Open(context.Background(), []subscription.Filter{presenceFilter}, r.sink); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -101,7 +101,7 @@ func TestOpenCreatesWebhookSubscription(t *testing.T) {
 		t.Errorf("delivered (-want +got):\n%s", d)
 	}
 	// A second token from another Transport differs.
-	other := New(r.api, hookURL)
+	other := newWithAPI(r.api, hookURL)
 	if other.createRequest(nil).DeliveryMode.VerificationToken != "" {
 		t.Errorf("token set before create")
 	}
@@ -109,7 +109,7 @@ func TestOpenCreatesWebhookSubscription(t *testing.T) {
 
 func TestOpenKeepsCallersReminder(t *testing.T) {
 	leakcheck.Check(t)
-	tr := New(newFakeAPI(newFakeClock()), hookURL, WithExpiresIn(time.Hour), WithRenewalReminder(10*time.Minute, time.Minute))
+	tr := newWithAPI(newFakeAPI(newFakeClock()), hookURL, WithExpiresIn(time.Hour), WithRenewalReminder(10*time.Minute, time.Minute))
 	got := tr.createRequest([]subscription.Filter{presenceFilter}).EventFilters
 	want := []subscription.Filter{presenceFilter, subscription.RenewalReminder(10*time.Minute, time.Minute)}
 	if d := cmp.Diff(want, got); d != "" {
@@ -119,7 +119,7 @@ func TestOpenKeepsCallersReminder(t *testing.T) {
 	if got := tr.createRequest([]subscription.Filter{presenceFilter, own}).EventFilters; len(got) != 2 || got[1] != own {
 		t.Errorf("caller's reminder replaced: %v", got)
 	}
-	tr2 := New(nil, hookURL, WithoutRenewalReminder())
+	tr2 := newWithAPI(nil, hookURL, WithoutRenewalReminder())
 	if got := tr2.createRequest([]subscription.Filter{presenceFilter}).EventFilters; len(got) != 1 {
 		t.Errorf("WithoutRenewalReminder: %v", got)
 	}
@@ -275,7 +275,7 @@ func TestCloseDeletesOrKeeps(t *testing.T) {
 	if s := r.notify(t, presenceNote, r.tr.VerificationToken()); s != http.StatusServiceUnavailable {
 		t.Errorf("after Close: %d, want 503", s)
 	}
-	if err := r.tr.Open(context.Background(), []subscription.Filter{presenceFilter}, r.sink); !errors.Is(err, ErrClosed) {
+	if err := r.tr.Open(context.Background(), []subscription.Filter{presenceFilter}, r.sink); !errors.Is(err, transport.ErrClosed) {
 		t.Errorf("Open after Close: %v", err)
 	}
 
@@ -289,7 +289,7 @@ func TestCloseDeletesOrKeeps(t *testing.T) {
 }
 
 func TestCloseBeforeOpen(t *testing.T) {
-	tr := New(newFakeAPI(newFakeClock()), hookURL)
+	tr := newWithAPI(newFakeAPI(newFakeClock()), hookURL)
 	if err := tr.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +297,7 @@ func TestCloseBeforeOpen(t *testing.T) {
 
 func TestOpenTwice(t *testing.T) {
 	r := open(t)
-	if err := r.tr.Open(context.Background(), []subscription.Filter{presenceFilter}, r.sink); !errors.Is(err, ErrOpened) {
+	if err := r.tr.Open(context.Background(), []subscription.Filter{presenceFilter}, r.sink); !errors.Is(err, transport.ErrAlreadyOpen) {
 		t.Errorf("second Open: %v", err)
 	}
 }
@@ -311,7 +311,7 @@ func TestAdoptSubscription(t *testing.T) {
 	}
 	// A second one adopts it.
 	sink := &fakeSink{}
-	tr := New(first.api, hookURL, withClock(first.clk), WithSubscription(id, tok))
+	tr := newWithAPI(first.api, hookURL, withClock(first.clk), WithSubscription(id, tok))
 	if err := tr.Open(context.Background(), []subscription.Filter{presenceFilter}, sink); err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +330,7 @@ func TestAdoptSubscription(t *testing.T) {
 
 	// Adopting a vanished one creates a new one and reports a gap.
 	sink = &fakeSink{}
-	tr = New(first.api, hookURL, withClock(first.clk), WithSubscription("gone", "t"))
+	tr = newWithAPI(first.api, hookURL, withClock(first.clk), WithSubscription("gone", "t"))
 	if err := tr.Open(context.Background(), []subscription.Filter{presenceFilter}, sink); err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +350,7 @@ func TestOpenRetriesTemporaryCreateErrors(t *testing.T) {
 	clk := newFakeClock()
 	api := newFakeAPI(clk)
 	api.fail("create", &ringwatch.APIError{StatusCode: 429, RetryAfter: 2 * time.Second})
-	tr := New(api, hookURL, withClock(clk))
+	tr := newWithAPI(api, hookURL, withClock(clk))
 	defer tr.Close(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- tr.Open(context.Background(), []subscription.Filter{presenceFilter}, &fakeSink{}) }()
@@ -364,7 +364,7 @@ func TestOpenRetriesTemporaryCreateErrors(t *testing.T) {
 	}
 
 	api.fail("create", &ringwatch.APIError{StatusCode: 403, Code: "SUB-505"})
-	tr2 := New(api, hookURL, withClock(clk))
+	tr2 := newWithAPI(api, hookURL, withClock(clk))
 	err := tr2.Open(context.Background(), []subscription.Filter{presenceFilter}, &fakeSink{})
 	var ae *ringwatch.APIError
 	if !errors.As(err, &ae) || ae.Code != "SUB-505" {
@@ -380,7 +380,7 @@ func TestCloseDuringOpenAbortsCreate(t *testing.T) {
 	clk := newFakeClock()
 	api := newFakeAPI(clk)
 	api.fail("create", &ringwatch.APIError{StatusCode: 503}, &ringwatch.APIError{StatusCode: 503})
-	tr := New(api, hookURL, withClock(clk))
+	tr := newWithAPI(api, hookURL, withClock(clk))
 	errc := make(chan error, 1)
 	go func() { errc <- tr.Open(context.Background(), []subscription.Filter{presenceFilter}, &fakeSink{}) }()
 	waitFor(t, "the retry wait", func() bool { return clk.pending() > 0 })

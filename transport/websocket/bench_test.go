@@ -17,7 +17,7 @@ import (
 // two parts.
 func BenchmarkHandleNotification(b *testing.B) {
 	data := fixture.Read(b, "apidocs-ws-websocket-notification.json")
-	tr := New("http://127.0.0.1:1", nil)
+	tr := newWithClient("http://127.0.0.1:1", nil)
 	tr.sink = nopSink{}
 	tr.subID = "2db5fcc4-xxxx-xxxx-xxxx-fa9b78dd9a55"
 	ctx := context.Background()
@@ -106,7 +106,7 @@ func BenchmarkFrame(b *testing.B) {
 		}
 	})
 	b.Run("FrameToEvent", func(b *testing.B) {
-		tr := New("http://127.0.0.1:1", nil)
+		tr := newWithClient("http://127.0.0.1:1", nil)
 		sink := &decodeSink{}
 		tr.sink = sink
 		tr.subID = "2db5fcc4-xxxx-xxxx-xxxx-fa9b78dd9a55"

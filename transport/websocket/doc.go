@@ -26,8 +26,8 @@
 // Most programs do not call the Transport's methods; they give it to
 // notify.Subscribe:
 //
-//	hc := cfg.Client(ctx)
-//	sub, err := notify.Subscribe(ctx, websocket.New(cfg.ServerURL, hc), filters)
+//	rc := ringwatch.NewClient(cfg)
+//	sub, err := notify.Subscribe(ctx, websocket.New(rc), filters)
 //
 // Neither tokens nor the gateway URL's query ever reach a log line or an
 // error.

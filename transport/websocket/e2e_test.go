@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ringwatch/ringwatch"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/oauth2"
 
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
@@ -107,10 +107,9 @@ func startE2E(t *testing.T, popts []notifytest.Option, opts ...websocket.Option)
 	t.Cleanup(p.Close)
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base})
-	hc := p.Config().Client(ctx)
-	opts = append([]websocket.Option{websocket.WithBackoff(time.Millisecond, 5*time.Millisecond)}, opts...)
-	e := &e2e{p: p, tr: websocket.New(p.URL(), hc, opts...), sink: &recorder{}, ext: p.Owner().ID}
+	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(&http.Client{Transport: base}))
+	opts = append([]websocket.Option{websocket.WithReconnectBackoff(time.Millisecond, 5*time.Millisecond)}, opts...)
+	e := &e2e{p: p, tr: websocket.New(rc, opts...), sink: &recorder{}, ext: p.Owner().ID}
 	filters := []subscription.Filter{
 		subscription.ExtensionPresence("~", subscription.Detailed()),
 		subscription.AccountTelephonySessions(),
@@ -236,7 +235,7 @@ func TestPlatformEndToEnd(t *testing.T) {
 // transport would keep failing until the test times out.
 func TestPlatformTokenExpiryMidStream(t *testing.T) {
 	leakcheck.Check(t)
-	e := startE2E(t, nil, websocket.WithBackoff(100*time.Millisecond, 200*time.Millisecond))
+	e := startE2E(t, nil, websocket.WithReconnectBackoff(100*time.Millisecond, 200*time.Millisecond))
 	e.publish(t, 3)
 	e.checkDelivered(t, 3)
 	e.p.ResetRequests()
@@ -285,10 +284,9 @@ func TestPlatformRateLimitedToken(t *testing.T) {
 	t.Cleanup(p.Close)
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base})
 	p.FailNext("POST", "/restapi/oauth/wstoken", http.StatusTooManyRequests, "", 2)
 	s := &sleeps{}
-	tr := websocket.New(p.URL(), p.Config().Client(ctx), websocket.WithBackoff(time.Millisecond, 2*time.Millisecond), websocket.WithSleep(s.sleep))
+	tr := websocket.NewWithHTTPClient(p.URL(), bareClient(t, p.Config()), websocket.WithReconnectBackoff(time.Millisecond, 2*time.Millisecond), websocket.WithSleep(s.sleep))
 	sink := &recorder{}
 	if err := tr.Open(context.Background(), []subscription.Filter{subscription.AccountTelephonySessions()}, sink); err != nil {
 		t.Fatalf("Open after two 429s: %v", err)

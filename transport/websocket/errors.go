@@ -9,8 +9,6 @@ import (
 
 // Sentinel errors for errors.Is.
 var (
-	// ErrClosed is returned by Open after Close.
-	ErrClosed = errors.New("websocket: transport closed")
 	// ErrHeartbeatTimeout is the cause of a reconnection when the gateway
 	// answered neither a Heartbeat nor anything else in time.
 	ErrHeartbeatTimeout = errors.New("websocket: no answer to heartbeat")
@@ -80,6 +78,22 @@ func (e *DialError) Error() string {
 }
 
 func (e *DialError) Unwrap() error { return e.Err }
+
+// opError is an error leaving the transport through op (open, close,
+// reconnect): "websocket: op: detail". The errors this package makes
+// begin with "websocket: "; the prefix is written once.
+type opError struct {
+	op  string
+	err error
+}
+
+func opErr(op string, err error) error { return &opError{op: op, err: err} }
+
+func (e *opError) Error() string {
+	return "websocket: " + e.op + ": " + strings.TrimPrefix(e.err.Error(), "websocket: ")
+}
+
+func (e *opError) Unwrap() error { return e.err }
 
 // redactedURL returns u without query, fragment or user info, for logs and
 // errors: the gateway URL carries the single-use access token and the

@@ -3,10 +3,9 @@ package websocket_test
 import (
 	"context"
 	"fmt"
+	"github.com/ringwatch/ringwatch"
 	"log"
 	"net/http"
-
-	"golang.org/x/oauth2"
 
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
@@ -23,10 +22,11 @@ func Example_subscribe() {
 	defer p.Close()
 	base := &http.Transport{}
 	defer base.CloseIdleConnections()
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base})
-	cfg := p.Config() // in a program: ringwatch.ConfigFromEnv()
+	ctx := context.Background()
+	// In a program: cfg, err := ringwatch.ConfigFromEnv(); rc := ringwatch.NewClient(cfg)
+	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(&http.Client{Transport: base}))
 
-	sub, err := notify.Subscribe(ctx, websocket.New(cfg.ServerURL, cfg.Client(ctx)),
+	sub, err := notify.Subscribe(ctx, websocket.New(rc),
 		[]subscription.Filter{subscription.ExtensionPresence("~", subscription.Detailed())})
 	if err != nil {
 		log.Fatal(err)

@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ringwatch/ringwatch"
 	"log"
 	"net/http"
-
-	"golang.org/x/oauth2"
 
 	"github.com/ringwatch/ringwatch/notify/notifytest"
 	"github.com/ringwatch/ringwatch/presence"
@@ -40,10 +39,10 @@ func Example() {
 	defer p.Close()
 	base := &http.Transport{}
 	defer base.CloseIdleConnections()
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base})
-	cfg := p.Config()
+	ctx := context.Background()
+	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(&http.Client{Transport: base}))
 
-	tr := websocket.New(cfg.ServerURL, cfg.Client(ctx))
+	tr := websocket.New(rc)
 	sink := printSink{done: make(chan struct{})}
 	filters := []subscription.Filter{subscription.ExtensionPresence("~", subscription.Detailed())}
 	if err := tr.Open(ctx, filters, sink); err != nil {

@@ -125,7 +125,8 @@ func TestFaultTable(t *testing.T) {
 			if sc.stall {
 				sink.stallAt, sink.stall = 11, time.Second
 			}
-			tr := websocket.New(p.URL(), platformClient(t, p.Config()), websocket.WithSleep(s.sleep),
+			tr := websocket.NewWithHTTPClient(p.URL(), bareClient(t, p.Config()), // a 429 is retried by the transport, not waited out by a budget
+				websocket.WithSleep(s.sleep),
 				websocket.WithBackoffFunc(func(int) time.Duration { return 0 }), websocket.WithHeartbeat(300*time.Millisecond))
 			defer tr.Close(context.Background())
 			if err := tr.Open(context.Background(), []subscription.Filter{subscription.ExtensionPresence("~", subscription.Detailed())}, sink); err != nil {

@@ -87,7 +87,7 @@ func TestEnvelopeSubscription(t *testing.T) {
 // current subscription's notifications (and those naming none) are
 // queued, others and malformed heads are not.
 func TestSubscriptionCheck(t *testing.T) {
-	tr := New("http://127.0.0.1:1", nil)
+	tr := newWithClient("http://127.0.0.1:1", nil)
 	tr.subID = "sub-1"
 	tr.dctx = t.Context()
 	c := newConn(tr, nil, false)

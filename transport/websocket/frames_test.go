@@ -164,7 +164,7 @@ func TestOpenFailures(t *testing.T) {
 		leakcheck.Check(t)
 		g := newGateway(t, fakewsg.Config{})
 		g.setPath("/ws-error")
-		tr := New(g.srv.URL, g.client(t), WithDialClient(&http.Client{Transport: g.plain(t)}))
+		tr := newWithClient(g.srv.URL, g.client(t), WithDialClient(&http.Client{Transport: g.plain(t)}))
 		err := tr.Open(context.Background(), filters, newFakeSink())
 		var ge *GatewayError
 		if !errors.As(err, &ge) || ge.Code != "WSG-401" || ge.Status != 401 {
@@ -179,7 +179,7 @@ func TestOpenFailures(t *testing.T) {
 		g := newGateway(t, fakewsg.Config{ErrorFrames: true, Handle: func(context.Context, fakewsg.Request) fakewsg.Response {
 			return fakewsg.Response{Status: 400, Body: []byte(`{"errorCode":"SUB-406","message":"Event filters are not supported"}`)}
 		}})
-		tr := New(g.srv.URL, g.client(t), WithDialClient(&http.Client{Transport: g.plain(t)}))
+		tr := newWithClient(g.srv.URL, g.client(t), WithDialClient(&http.Client{Transport: g.plain(t)}))
 		defer tr.Close(context.Background())
 		err := tr.Open(context.Background(), filters, newFakeSink())
 		var ae *ringwatch.APIError
@@ -195,7 +195,7 @@ func TestOpenFailures(t *testing.T) {
 		leakcheck.Check(t)
 		g := newGateway(t, fakewsg.Config{})
 		g.setRefuse(10)
-		tr := New(g.srv.URL, g.client(t), WithOpenAttempts(2), WithBackoffFunc(noWait))
+		tr := newWithClient(g.srv.URL, g.client(t), WithOpenAttempts(2), WithBackoffFunc(noWait))
 		err := tr.Open(context.Background(), filters, newFakeSink())
 		if !errors.Is(err, subscription.ErrUnauthorized) {
 			t.Fatalf("Open = %v, want ErrUnauthorized", err)
@@ -208,7 +208,7 @@ func TestOpenFailures(t *testing.T) {
 		leakcheck.Check(t)
 		g := newGateway(t, fakewsg.Config{})
 		g.setPath("/nowhere")
-		tr := New(g.srv.URL, g.client(t), WithOpenAttempts(1), WithDialClient(&http.Client{Transport: g.plain(t)}))
+		tr := newWithClient(g.srv.URL, g.client(t), WithOpenAttempts(1), WithDialClient(&http.Client{Transport: g.plain(t)}))
 		err := tr.Open(context.Background(), filters, newFakeSink())
 		var de *DialError
 		if !errors.As(err, &de) || de.StatusCode != http.StatusNotFound {
@@ -219,11 +219,11 @@ func TestOpenFailures(t *testing.T) {
 		}
 	})
 	t.Run("closed", func(t *testing.T) {
-		tr := New("http://127.0.0.1:1", nil)
+		tr := newWithClient("http://127.0.0.1:1", nil)
 		if err := tr.Close(context.Background()); err != nil {
 			t.Fatalf("Close before Open: %v", err)
 		}
-		if err := tr.Open(context.Background(), filters, newFakeSink()); !errors.Is(err, ErrClosed) {
+		if err := tr.Open(context.Background(), filters, newFakeSink()); !errors.Is(err, transport.ErrClosed) {
 			t.Errorf("Open after Close = %v, want ErrClosed", err)
 		}
 		if err := tr.Close(context.Background()); err != nil {

@@ -130,7 +130,7 @@ func FuzzFrame(f *testing.F) {
 				}
 			}
 		}
-		tr := New("http://127.0.0.1:1", nil)
+		tr := newWithClient("http://127.0.0.1:1", nil)
 		tr.sink = nopSink{}
 		c := newConn(tr, nil, true)
 		c.pending["p"] = &pending{method: "POST", path: subscriptionPath, ch: make(chan result, 1), onOK: tr.subscribed(c, nil, false, "")}

@@ -2,6 +2,7 @@ package websocket_test
 
 import (
 	"context"
+	"github.com/ringwatch/ringwatch"
 	"net/http"
 	"testing"
 	"time"
@@ -24,26 +25,28 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return h.base.RoundTrip(r)
 }
 
-// Issue 9.6: the gateway never receives the REST access token. The
+// The gateway never receives the REST access token. The
 // platform's gateway refuses an upgrade that carries an Authorization
 // header, as a stricter server would; the transport must connect (and
-// reconnect) through ringwatch.Config.Client, and through any other
-// authorising client, without one.
+// reconnect) without one, whatever HTTP client the ringwatch.Client
+// wraps.
 func TestGatewayGetsNoAuthorization(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		wrap func(*http.Client) *http.Client
+		wrap func(http.RoundTripper) http.RoundTripper
 	}{
-		{"Config.Client", func(hc *http.Client) *http.Client { return hc }},
-		{"caller's own wrapper", func(hc *http.Client) *http.Client {
-			return &http.Client{Transport: headerTransport{hc.Transport, "X-Caller", "1"}}
+		{"default", func(rt http.RoundTripper) http.RoundTripper { return rt }},
+		{"caller's own transport", func(rt http.RoundTripper) http.RoundTripper {
+			return headerTransport{rt, "X-Caller", "1"}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			leakcheck.Check(t)
 			p := newPlatform(t)
-			hc := tc.wrap(platformClient(t, p.Config()))
-			tr := websocket.New(p.URL(), hc, websocket.WithBackoff(time.Millisecond, 2*time.Millisecond), websocket.WithOpenAttempts(1))
+			base := &http.Transport{}
+			t.Cleanup(base.CloseIdleConnections)
+			rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(&http.Client{Transport: tc.wrap(base)}))
+			tr := websocket.New(rc, websocket.WithReconnectBackoff(time.Millisecond, 2*time.Millisecond), websocket.WithOpenAttempts(1))
 			defer tr.Close(context.Background())
 			sink := &recorder{}
 			if err := tr.Open(context.Background(), telephonyFilters, sink); err != nil {

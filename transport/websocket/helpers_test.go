@@ -223,7 +223,7 @@ func noWait(int) time.Duration { return 0 }
 func (g *gateway) open(t *testing.T, sink transport.Sink, opts ...Option) *Transport {
 	t.Helper()
 	opts = append([]Option{WithBackoffFunc(noWait), WithDialClient(&http.Client{Transport: g.plain(t)})}, opts...)
-	tr := New(g.srv.URL, g.client(t), opts...)
+	tr := newWithClient(g.srv.URL, g.client(t), opts...)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := tr.Open(ctx, []subscription.Filter{subscription.ExtensionPresence("~", subscription.Detailed())}, sink); err != nil {

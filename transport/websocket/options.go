@@ -17,7 +17,7 @@ type options struct {
 	readLimit       int64
 	backoffMin      time.Duration
 	backoffMax      time.Duration
-	backoff         func(attempt int) time.Duration
+	backoff         func(attempt int) time.Duration // tests only (export_test.go)
 	maxAttempts     int
 	openAttempts    int
 	requestTimeout  time.Duration
@@ -44,7 +44,7 @@ func defaultOptions() options {
 	}
 }
 
-// The waits the platform asks for (issue 10.4), in Open and in
+// The waits the platform asks for, in Open and in
 // reconnections alike.
 const (
 	// DefaultRetryAfter is the wait after a 429 without Retry-After:
@@ -66,8 +66,9 @@ const DefaultReadLimit = 4 << 20
 // minReadLimit is the floor WithReadLimit keeps.
 const minReadLimit = 1 << 20
 
-// WithLogger sets the logger. The transport is silent by default; it never
-// logs tokens, the gateway URL's query or notification bodies.
+// WithLogger sets the logger (by default the logger of the
+// *ringwatch.Client given to New). The transport never logs tokens, the
+// gateway URL's query or notification bodies.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) {
 		if l != nil {
@@ -78,9 +79,9 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithDialClient sets the HTTP client that dials the gateway, for a
 // proxy or TLS settings of your own. It must not be the authorised client
-// given to New, nor add an Authorization header: the gateway authenticates
-// the single-use token in the URL, and must not receive the REST access
-// token. By default the transport dials with a client of its own, a clone
+// of the *ringwatch.Client given to New, nor add an Authorization header:
+// the gateway authenticates the single-use token in the URL, and must not
+// receive the REST access token. By default the transport dials with a client of its own, a clone
 // of http.DefaultTransport without keep-alives.
 func WithDialClient(c *http.Client) Option {
 	return func(o *options) { o.dialClient = c }
@@ -105,9 +106,10 @@ func WithReadLimit(n int64) Option {
 	return func(o *options) { o.readLimit = max(n, minReadLimit) }
 }
 
-// WithBackoff sets the bounds of the capped exponential backoff, with
-// jitter, between reconnection attempts. The defaults are 500 ms and 30 s.
-func WithBackoff(minDelay, maxDelay time.Duration) Option {
+// WithReconnectBackoff sets the bounds of the capped exponential
+// backoff, with jitter, between reconnection attempts (and between Open's
+// attempts). The defaults are 500 ms and 30 s.
+func WithReconnectBackoff(minDelay, maxDelay time.Duration) Option {
 	return func(o *options) {
 		if minDelay > 0 {
 			o.backoffMin = minDelay
@@ -116,13 +118,6 @@ func WithBackoff(minDelay, maxDelay time.Duration) Option {
 			o.backoffMax = maxDelay
 		}
 	}
-}
-
-// WithBackoffFunc replaces the backoff: f returns the wait before
-// reconnection attempt n (from 1). Tests use it to make reconnection
-// immediate and deterministic.
-func WithBackoffFunc(f func(attempt int) time.Duration) Option {
-	return func(o *options) { o.backoff = f }
 }
 
 // WithMaxAttempts sets how many reconnection attempts in a row may fail

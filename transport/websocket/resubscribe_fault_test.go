@@ -39,7 +39,7 @@ func TestResubscribeFaults(t *testing.T) {
 			leakcheck.Check(t)
 			p := newPlatform(t)
 			s := &sleeps{}
-			tr := websocket.New(p.URL(), platformClient(t, p.Config()), websocket.WithSleep(s.sleep),
+			tr := websocket.New(platformClient(t, p.Config()), websocket.WithSleep(s.sleep),
 				websocket.WithBackoffFunc(func(int) time.Duration { return 0 }))
 			defer tr.Close(context.Background())
 			e := &e2e{p: p, tr: tr, sink: &recorder{}, ext: p.Owner().ID}

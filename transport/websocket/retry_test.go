@@ -3,13 +3,13 @@ package websocket_test
 import (
 	"context"
 	"errors"
+	"golang.org/x/oauth2"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/oauth2"
 
 	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
@@ -49,11 +49,17 @@ func (s *sleeps) waits() []time.Duration {
 }
 
 // platformClient is cfg.Client over a base transport closed with the test.
-func platformClient(t *testing.T, cfg ringwatch.Config) *http.Client {
+func platformClient(t *testing.T, cfg ringwatch.Config) *ringwatch.Client {
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base})
-	return cfg.Client(ctx)
+	return ringwatch.NewClient(cfg, ringwatch.WithHTTPClient(&http.Client{Transport: base}))
+}
+
+// bareClient is an authorised client without a rate-limit budget.
+func bareClient(t *testing.T, cfg ringwatch.Config) *http.Client {
+	base := &http.Transport{}
+	t.Cleanup(base.CloseIdleConnections)
+	return cfg.Client(context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base}))
 }
 
 func newPlatform(t *testing.T, opts ...notifytest.Option) *notifytest.Platform {
@@ -100,8 +106,8 @@ func TestOpenRetryWaits(t *testing.T) {
 			p := newPlatform(t)
 			p.FailNext("POST", "/restapi/oauth/wstoken", tc.status, tc.retryAfter, 1)
 			s := &sleeps{}
-			tr := websocket.New(p.URL(), platformClient(t, p.Config()), websocket.WithSleep(s.sleep),
-				websocket.WithBackoff(time.Millisecond, 2*time.Millisecond))
+			tr := websocket.NewWithHTTPClient(p.URL(), bareClient(t, p.Config()), websocket.WithSleep(s.sleep),
+				websocket.WithReconnectBackoff(time.Millisecond, 2*time.Millisecond))
 			defer tr.Close(context.Background())
 			if err := tr.Open(context.Background(), telephonyFilters, &recorder{}); err != nil {
 				t.Fatalf("Open: %v", err)
@@ -116,7 +122,7 @@ func TestOpenRetryWaits(t *testing.T) {
 		p := newPlatform(t)
 		p.FailNext("POST", "/restapi/oauth/wstoken", http.StatusTooManyRequests, "600", 1)
 		s := &sleeps{}
-		tr := websocket.New(p.URL(), platformClient(t, p.Config()), websocket.WithSleep(s.sleep),
+		tr := websocket.NewWithHTTPClient(p.URL(), bareClient(t, p.Config()), websocket.WithSleep(s.sleep),
 			websocket.WithBackoffFunc(func(int) time.Duration { return 0 }), websocket.WithMaxRetryAfter(10*time.Second))
 		defer tr.Close(context.Background())
 		if err := tr.Open(context.Background(), telephonyFilters, &recorder{}); err != nil {
@@ -136,7 +142,7 @@ func TestOpenInvalidJWTNotRetried(t *testing.T) {
 	cfg := p.Config()
 	cfg.JWT = notifytest.JWTFor("999999999") // no such extension
 	s := &sleeps{}
-	tr := websocket.New(p.URL(), platformClient(t, cfg), websocket.WithSleep(s.sleep), websocket.WithOpenAttempts(5))
+	tr := websocket.New(platformClient(t, cfg), websocket.WithSleep(s.sleep), websocket.WithOpenAttempts(5))
 	defer tr.Close(context.Background())
 	err := tr.Open(context.Background(), telephonyFilters, &recorder{})
 	var ae *ringwatch.AuthError
@@ -158,7 +164,7 @@ func TestReconnectAuthRefusedFails(t *testing.T) {
 	leakcheck.Check(t)
 	p := newPlatform(t)
 	s := &sleeps{}
-	tr := websocket.New(p.URL(), platformClient(t, p.Config()), websocket.WithSleep(s.sleep),
+	tr := websocket.New(platformClient(t, p.Config()), websocket.WithSleep(s.sleep),
 		websocket.WithBackoffFunc(func(int) time.Duration { return 0 }))
 	defer tr.Close(context.Background())
 	sink := &recorder{}

@@ -2,12 +2,12 @@ package websocket_test
 
 import (
 	"context"
+	"github.com/ringwatch/ringwatch"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/oauth2"
 
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify"
@@ -28,8 +28,8 @@ func TestSubscribeEndToEnd(t *testing.T) {
 	t.Cleanup(p.Close)
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base})
-	tr := websocket.New(p.URL(), p.Config().Client(ctx), websocket.WithBackoff(time.Millisecond, 5*time.Millisecond))
+	rc := ringwatch.NewClient(p.Config(), ringwatch.WithHTTPClient(&http.Client{Transport: base}))
+	tr := websocket.New(rc, websocket.WithReconnectBackoff(time.Millisecond, 5*time.Millisecond))
 	sub, err := notify.Subscribe(context.Background(), tr, []subscription.Filter{
 		subscription.ExtensionPresence("~", subscription.Detailed()),
 		subscription.ExtensionTelephonySessions("~"),

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ringwatch/ringwatch"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,7 +15,9 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/internal/backoff"
+	"github.com/ringwatch/ringwatch/internal/lifecycle"
 	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/transport"
 )
@@ -36,8 +37,7 @@ type Transport struct {
 	opts       options
 
 	mu      sync.Mutex
-	opened  bool
-	closed  bool
+	life    lifecycle.Lifecycle
 	filters []subscription.Filter
 	sink    transport.Sink
 	runCtx  context.Context
@@ -66,27 +66,31 @@ type Transport struct {
 
 var _ transport.Transport = (*Transport)(nil)
 
-// New returns a transport for the platform at serverURL (such as
-// https://platform.ringcentral.com). hc must be authorised: it sends the
-// Bearer token with the request for the gateway token
-// (ringwatch.Config.Client gives one), and with nothing else.
+// New returns a transport for the RingCentral user of rc. It asks rc's
+// platform for the gateway token with rc's authorised client (the only
+// request that carries the REST access token), and logs to rc's logger
+// unless WithLogger gives another. A nil rc does not panic: Open then
+// fails.
 //
-// The gateway is never dialled with hc: it authenticates the single-use
-// token in the gateway URL, and the REST access token that hc adds to
-// every request has no business on the gateway host. The transport dials
-// with a client of its own (a clone of http.DefaultTransport: proxy from
-// the environment, default TLS) unless WithDialClient gives one.
-func New(serverURL string, hc *http.Client, opts ...Option) *Transport {
+// The gateway is never dialled with rc's client: it authenticates the
+// single-use token in the gateway URL, and the REST access token has no
+// business on the gateway host. The transport dials with a client of its
+// own (a clone of http.DefaultTransport: proxy from the environment,
+// default TLS) unless WithDialClient gives one.
+func New(rc *ringwatch.Client, opts ...Option) *Transport {
 	o := defaultOptions()
+	if rc != nil {
+		o.logger = rc.Logger()
+	}
 	for _, f := range opts {
 		if f != nil {
 			f(&o)
 		}
 	}
-	if hc == nil {
-		hc = http.DefaultClient
+	t := &Transport{opts: o, recTO: o.recoveryTimeout}
+	if rc != nil {
+		t.serverURL, t.hc = strings.TrimRight(rc.ServerURL(), "/"), rc.HTTPClient()
 	}
-	t := &Transport{serverURL: strings.TrimRight(serverURL, "/"), hc: hc, opts: o, recTO: o.recoveryTimeout}
 	t.q = newQueue(o.deliveryBuffer, defaultDeliveryBytes)
 	t.dialClient = o.dialClient
 	if t.dialClient == nil {
@@ -124,6 +128,9 @@ func (t *Transport) SubscriptionID() string { return t.subscriptionID() }
 // does not stop when ctx ends; ctx bounds Open only). Failures that may be
 // temporary are retried (WithOpenAttempts).
 func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sink transport.Sink) error {
+	if t.hc == nil {
+		return errors.New("websocket: open: nil *ringwatch.Client")
+	}
 	if sink == nil {
 		return errors.New("websocket: open: nil sink")
 	}
@@ -131,15 +138,10 @@ func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sin
 		return errors.New("websocket: open: no event filters")
 	}
 	t.mu.Lock()
-	switch {
-	case t.closed:
+	if err := t.life.BeginOpen(); err != nil {
 		t.mu.Unlock()
-		return ErrClosed
-	case t.opened:
-		t.mu.Unlock()
-		return errors.New("websocket: open: already open")
+		return opErr("open", err)
 	}
-	t.opened = true
 	t.filters = append([]subscription.Filter(nil), filters...)
 	t.sink = sink
 	t.runCtx, t.cancel = context.WithCancel(context.WithoutCancel(ctx))
@@ -157,8 +159,11 @@ func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sin
 			dctx := t.dctx
 			if !t.goOwned(func() { t.deliverLoop(dctx) }) || !t.goOwned(func() { t.run(c) }) {
 				t.release(c)
-				return ErrClosed
+				return opErr("open", transport.ErrClosed)
 			}
+			t.mu.Lock()
+			t.life.Opened()
+			t.mu.Unlock()
 			// Connected reaches the sink before Open returns, as the
 			// first of everything.
 			select {
@@ -168,18 +173,29 @@ func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sin
 			return nil
 		}
 		if t.runCtx.Err() != nil {
-			return ErrClosed
+			return opErr("open", transport.ErrClosed)
 		}
 		if attempt >= t.opts.openAttempts || !temporary(err) || octx.Err() != nil {
-			return fmt.Errorf("websocket: open: %w", err)
+			return t.openFailed(err)
 		}
 		wait := t.retryDelay(err, attempt)
 		t.opts.logger.LogAttrs(ctx, slog.LevelWarn, "websocket: open failed, retrying",
 			slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("error", err.Error()))
 		if !t.opts.sleep(octx, wait) {
-			return fmt.Errorf("websocket: open: %w", err)
+			return t.openFailed(err)
 		}
 	}
+}
+
+// openFailed ends a failed Open: the transport is New again (unless Close
+// came meanwhile), so that Open may be tried again.
+func (t *Transport) openFailed(err error) error {
+	t.mu.Lock()
+	t.life.OpenFailed()
+	cancel := t.cancel
+	t.mu.Unlock()
+	cancel()
+	return opErr("open", err)
 }
 
 // goOwned runs f on a goroutine that Close waits for, unless Close has
@@ -187,7 +203,7 @@ func (t *Transport) Open(ctx context.Context, filters []subscription.Filter, sin
 func (t *Transport) goOwned(f func()) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.closed {
+	if t.life.Closed() {
 		return false
 	}
 	t.wg.Add(1)
@@ -214,7 +230,7 @@ func (t *Transport) connect(ctx context.Context, prev *lost) (*conn, error) {
 	}
 	u, err := url.Parse(tok.URI)
 	if err != nil {
-		return nil, fmt.Errorf("websocket: %w: gateway uri: %w", ErrProtocol, scrub(err, tok.AccessToken))
+		return nil, fmt.Errorf("%w: gateway uri: %w", ErrProtocol, scrub(err, tok.AccessToken))
 	}
 	q := u.Query()
 	q.Set("access_token", tok.AccessToken)
@@ -244,7 +260,7 @@ func (t *Transport) connect(ctx context.Context, prev *lost) (*conn, error) {
 	c := newConn(t, ws, recovering)
 	if !t.goOwned(func() { c.readLoop(t.runCtx) }) {
 		_ = ws.CloseNow()
-		return nil, ErrClosed
+		return nil, transport.ErrClosed
 	}
 	t.opts.logger.LogAttrs(ctx, slog.LevelDebug, "websocket: connected", slog.String("url", redactedURL(u)), slog.Bool("recovering", recovering))
 
@@ -285,7 +301,7 @@ func (t *Transport) subscribed(c *conn, prev *lost, recoveryTried bool, recovery
 	return func(body []byte) error {
 		var info subscription.Info
 		if err := json.Unmarshal(body, &info); err != nil || info.ID == "" {
-			return fmt.Errorf("websocket: %w: subscription answer without an id", ErrProtocol)
+			return fmt.Errorf("%w: subscription answer without an id", ErrProtocol)
 		}
 		t.mu.Lock()
 		t.subID = info.ID
@@ -315,7 +331,7 @@ func (t *Transport) subscribed(c *conn, prev *lost, recoveryTried bool, recovery
 // (and the caller may Close) before connect returns and calls setCurrent.
 func (t *Transport) promote(c *conn) {
 	t.mu.Lock()
-	if !t.closed {
+	if !t.life.Closed() {
 		t.cur = c
 	}
 	t.mu.Unlock()
@@ -323,14 +339,14 @@ func (t *Transport) promote(c *conn) {
 
 func (t *Transport) setCurrent(c *conn) error {
 	t.mu.Lock()
-	closed := t.closed
+	closed := t.life.Closed()
 	if !closed {
 		t.cur = c
 	}
 	t.mu.Unlock()
 	if closed {
 		t.release(c)
-		return ErrClosed
+		return transport.ErrClosed
 	}
 	return nil
 }
@@ -341,7 +357,7 @@ func (t *Transport) setCurrent(c *conn) error {
 // leave the subscription on the platform. Close ends such a c itself.
 func (t *Transport) release(c *conn) {
 	t.mu.Lock()
-	taken := t.closed && t.cur == c
+	taken := t.life.Closed() && t.cur == c
 	t.mu.Unlock()
 	if !taken {
 		c.shutdown()
@@ -351,7 +367,7 @@ func (t *Transport) release(c *conn) {
 func (t *Transport) isClosed() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.closed
+	return t.life.Closed()
 }
 
 func (t *Transport) subscriptionID() string {
@@ -465,14 +481,14 @@ func (t *Transport) reconnect(ctx context.Context, cause error, l *lost) *conn {
 		if err == nil {
 			return c
 		}
-		if ctx.Err() != nil || errors.Is(err, ErrClosed) {
+		if ctx.Err() != nil || errors.Is(err, transport.ErrClosed) {
 			return nil
 		}
 		t.opts.logger.LogAttrs(ctx, slog.LevelWarn, "websocket: reconnection failed",
 			slog.Int("attempt", attempt), slog.String("error", err.Error()))
 		cause = err
 		if permanent(err) || (t.opts.maxAttempts > 0 && attempt >= t.opts.maxAttempts) {
-			t.emitWait(item{fail: fmt.Errorf("websocket: reconnect (attempt %d): %w", attempt, err)})
+			t.emitWait(item{fail: opErr(fmt.Sprintf("reconnect (attempt %d)", attempt), err)})
 			return nil
 		}
 	}
@@ -502,12 +518,11 @@ func permanent(err error) bool {
 // outlive it.
 func (t *Transport) Close(ctx context.Context) error {
 	t.mu.Lock()
-	if t.closed {
+	if t.life.Close() == lifecycle.Closed {
 		t.mu.Unlock()
 		t.wg.Wait()
 		return nil
 	}
-	t.closed = true
 	c, sub, cancel, dcancel := t.cur, t.subID, t.cancel, t.dcancel
 	t.mu.Unlock()
 	if dcancel != nil {
@@ -547,7 +562,7 @@ func (t *Transport) Close(ctx context.Context) error {
 		t.ownDial.CloseIdleConnections()
 	}
 	if err != nil {
-		return fmt.Errorf("websocket: close: %w", err)
+		return opErr("close", err)
 	}
 	return nil
 }
@@ -555,7 +570,7 @@ func (t *Transport) Close(ctx context.Context) error {
 // backoff is the wait before attempt n: exponential from the minimum,
 // capped, with jitter over its upper half.
 func (t *Transport) backoff(n int) time.Duration {
-	if t.opts.backoff != nil {
+	if t.opts.backoff != nil { // set by tests
 		return t.opts.backoff(n)
 	}
 	return backoff.Jittered(n, t.opts.backoffMin, t.opts.backoffMax)

@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"github.com/ringwatch/ringwatch/internal/rest"
+	"github.com/ringwatch/ringwatch/transport"
 )
 
-// wsToken is the answer of POST /restapi/oauth/wstoken (reference §4.1).
+// wsToken is the answer of POST /restapi/oauth/wstoken.
 type wsToken struct {
 	URI         string `json:"uri"`
 	AccessToken string `json:"ws_access_token"`
@@ -53,10 +54,10 @@ func (t *Transport) fetchToken(ctx context.Context) (*wsToken, error) {
 	}
 	var tok wsToken
 	if err := json.Unmarshal(body, &tok); err != nil {
-		return nil, fmt.Errorf("websocket: POST %s: %w: %w", wsTokenPath, ErrProtocol, err)
+		return nil, fmt.Errorf("%w: POST %s: %w", ErrProtocol, wsTokenPath, err)
 	}
 	if tok.URI == "" || tok.AccessToken == "" {
-		return nil, fmt.Errorf("websocket: POST %s: %w: answer without uri or ws_access_token", wsTokenPath, ErrProtocol)
+		return nil, fmt.Errorf("%w: POST %s: answer without uri or ws_access_token", ErrProtocol, wsTokenPath)
 	}
 	return &tok, nil
 }
@@ -76,7 +77,7 @@ func temporary(err error) bool {
 	if authRefused(err) {
 		return false
 	}
-	return !errors.Is(err, ErrClosed) && !errors.Is(err, context.Canceled)
+	return !errors.Is(err, transport.ErrClosed) && !errors.Is(err, context.Canceled)
 }
 
 // authRefused reports a failure to get an access token that retrying
