@@ -177,6 +177,7 @@ func (b *budget) learn(route, sentGroup string, status int, h http.Header, now t
 		if !has {
 			wait = DefaultRetryAfter
 		}
+		wait = min(wait, MaxRateHold)
 		g.hold = later(g.hold, now.Add(wait))
 		b.log.Warn("ringwatch: rate limited by the server", slog.String("group", g.name), slog.Duration("hold", wait))
 	}

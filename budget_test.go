@@ -161,12 +161,13 @@ func TestBudgetHoldsWhenServerSaysSpent(t *testing.T) {
 	})
 }
 
-// After a 429 the group waits for Retry-After, 30 s without one.
+// After a 429 the group waits for Retry-After (at most MaxRateHold), 30 s
+// without one.
 func TestBudgetBlocksAfter429(t *testing.T) {
 	for _, tc := range []struct {
 		retryAfter string
 		want       time.Duration
-	}{{"7", 7 * time.Second}, {"", DefaultRetryAfter}} {
+	}{{"7", 7 * time.Second}, {"", DefaultRetryAfter}, {"600", MaxRateHold}} {
 		t.Run("Retry-After="+tc.retryAfter, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				rt := &fakeRT{status: http.StatusTooManyRequests, head: func() http.Header {

@@ -39,6 +39,11 @@ const (
 	// DefaultRetryAfter is how long a group is held after a 429 answer
 	// without a Retry-After header.
 	DefaultRetryAfter = 30 * time.Second
+	// MaxRateHold bounds how long a group is held after a 429, whatever
+	// its Retry-After says: RingCentral's documented penalty is 60 s, and
+	// a larger value must not stall every caller of the Client (the
+	// transports apply their own, configurable cap to their retries).
+	MaxRateHold = time.Minute
 )
 
 // The rate-limit groups of RingCentral's API.
