@@ -114,8 +114,7 @@ type Stats struct {
 // notification that cannot be decoded is logged (WithLogger), counted in
 // Stats and skipped. Connection-state changes arrive as *Connected,
 // *Reconnecting, *Recovered, *Resubscribed and *Gap events in the same
-// stream. A transport that has a method Name() string names itself in
-// *Connected events.
+// stream, and *Connected names the transport (Transport.Name).
 func Subscribe(ctx context.Context, t transport.Transport, filters []subscription.Filter, opts ...Option) (*Subscription, error) {
 	if t == nil {
 		return nil, errors.New("notify: nil transport")
@@ -150,9 +149,7 @@ func Subscribe(ctx context.Context, t transport.Transport, filters []subscriptio
 		dedup:     newDedupWindow(o.dedupWindow),
 		intake:    make(chan struct{}, 1),
 	}
-	if n, ok := t.(interface{ Name() string }); ok {
-		s.transportName = n.Name()
-	}
+	s.transportName = t.Name()
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	if o.tracking {
 		s.tracker = newCallTracker(s, &o)

@@ -11,8 +11,9 @@ import (
 	"github.com/ringwatch/ringwatch/transport"
 )
 
-// transportName is what Message.Transport says for webhook notifications.
-const transportName = "webhook"
+// Name is the transport's name, as Transport.Name and Message.Transport
+// give it.
+const Name = "webhook"
 
 // Defaults of a Handler.
 const (
@@ -248,7 +249,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, err)
 		return
 	}
-	m := transport.Message{Data: body, Received: h.now(), Transport: transportName}
+	m := transport.Message{Data: body, Received: h.now(), Transport: Name}
 	if err := h.hand(r.Context(), m); err != nil {
 		h.unavailable.Add(1)
 		h.log.Warn("webhook: notification refused with 503", "bytes", len(body), "err", err)

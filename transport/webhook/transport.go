@@ -118,7 +118,7 @@ func New(rc *ringwatch.Client, publicURL string, opts ...Option) *Transport {
 }
 
 // Name is "webhook".
-func (t *Transport) Name() string { return transportName }
+func (t *Transport) Name() string { return Name }
 
 // Handler returns the http.Handler to serve at the Transport's address. It
 // answers the validation handshake at any time, and accepts notifications

@@ -64,7 +64,7 @@ type result struct {
 	err    error
 }
 
-var errConnClosed = errors.New("websocket: connection closed")
+var errConnClosed = errors.New("connection closed")
 
 func newConn(t *Transport, ws *websocket.Conn, recovering bool) *conn {
 	c := &conn{
@@ -111,7 +111,7 @@ func (c *conn) readLoop(ctx context.Context) {
 			err = errConnClosed
 		}
 		for _, p := range ps {
-			p.ch <- result{err: fmt.Errorf("websocket: %s %s: %w", p.method, p.path, err)}
+			p.ch <- result{err: opErr(p.method+" "+p.path, err)}
 		}
 		close(c.done)
 	}()
@@ -148,7 +148,7 @@ func (c *conn) handleFrame(ctx context.Context, data []byte, now time.Time) erro
 // Reconnecting. Errors from coder/websocket never name the URL.
 func readError(err error) error {
 	if s := websocket.CloseStatus(err); s != -1 {
-		return fmt.Errorf("websocket: connection closed by the gateway (%d): %w", s, errConnClosed)
+		return fmt.Errorf("websocket: %w by the gateway (%d)", errConnClosed, s)
 	}
 	return fmt.Errorf("websocket: read: %w", err)
 }
@@ -310,13 +310,13 @@ func (c *conn) request(ctx context.Context, method, path string, body any, onOK 
 	}
 	data, err := json.Marshal(parts)
 	if err != nil {
-		return result{}, fmt.Errorf("websocket: %s %s: %w", method, path, err)
+		return result{}, opErr(method+" "+path, err)
 	}
 	p := &pending{method: method, path: path, onOK: onOK, ch: make(chan result, 1)}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return result{}, fmt.Errorf("websocket: %s %s: %w", method, path, errConnClosed)
+		return result{}, opErr(method+" "+path, errConnClosed)
 	}
 	c.pending[id] = p
 	c.mu.Unlock()
@@ -334,7 +334,7 @@ func (c *conn) request(ctx context.Context, method, path string, body any, onOK 
 		return r, r.err
 	case <-ctx.Done():
 		forget()
-		return result{}, fmt.Errorf("websocket: %s %s: %w", method, path, ctx.Err())
+		return result{}, opErr(method+" "+path, ctx.Err())
 	}
 }
 

@@ -8,7 +8,8 @@ import (
 	"github.com/ringwatch/ringwatch/transport"
 )
 
-// Delivery is decoupled from reading (issue 10.5). The reader of each
+// Delivery is decoupled from reading, so that a slow consumer is never
+// taken for a dead gateway. The reader of each
 // connection puts notifications and the state changes they follow on a
 // bounded queue; one delivery goroutine per transport hands them to the
 // sink in order. A consumer that stops reading for a while (the sink's

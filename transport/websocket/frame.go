@@ -43,7 +43,8 @@ func parseKind(s string) frameKind {
 	return kindUnknown
 }
 
-// wsc is the session-recovery token the gateway hands out (reference §4.8).
+// wsc is the session-recovery token the gateway hands out in a frame's
+// meta; the newest one recovers the session after a reconnection.
 type wsc struct {
 	Token    string      `json:"token"`
 	Sequence jsonx.Int64 `json:"sequence"`
@@ -81,8 +82,8 @@ type frame struct {
 // errMalformed is wrapped by every frame parsing error.
 var errMalformed = errors.New("malformed frame")
 
-// boundary marks a multipart body: both RingCentral SDKs split a frame at
-// its first occurrence (reference §4.3).
+// boundary marks a multipart body: RingCentral's JavaScript and PHP SDKs
+// both split a frame at its first occurrence.
 var boundary = []byte(",--Boundary")
 
 // parseFrame parses one text frame in one pass with jsonx.Reader. It never
@@ -316,7 +317,8 @@ func readSubscription(r *jsonx.Reader) ([]byte, error) {
 	return nil, nil
 }
 
-// connectionDetails is the body of a ConnectionDetails frame (§4.4).
+// connectionDetails is the body of a ConnectionDetails frame, which the
+// gateway sends first on every connection.
 type connectionDetails struct {
 	RecoveryState     string      `json:"recoveryState"`
 	RecoveryErrorCode string      `json:"recoveryErrorCode"`
