@@ -66,6 +66,11 @@ type envelope struct {
 	body                                 []byte
 	bodyAt                               int
 	apns                                 *envelope
+	// pre is the body already decoded in the envelope's own pass, when
+	// the event filter came before the body (as RingCentral sends it);
+	// preEvent is the filter it was decoded for.
+	pre      Event
+	preEvent string
 }
 
 func readEnvelope(r *jsonx.Reader, e *envelope) {
@@ -82,11 +87,20 @@ func readEnvelope(r *jsonx.Reader, e *envelope) {
 		case "ownerId":
 			e.ownerID = r.String()
 		case "body":
+			e.pre = nil
 			if r.Null() {
 				e.body = nil
 				continue
 			}
 			e.bodyAt = r.Offset() // Null skipped the whitespace before the body
+			if e.event != "" {
+				// One pass: decode the body where it stands.
+				if e.pre = decodeInPlace(r, e.event); e.pre != nil {
+					e.preEvent = e.event
+					e.body = r.Since(e.bodyAt)
+					continue
+				}
+			}
 			e.body = r.Raw()
 		case "pn_apns":
 			if r.Null() {
@@ -99,6 +113,25 @@ func readEnvelope(r *jsonx.Reader, e *envelope) {
 			r.Skip()
 		}
 	}
+}
+
+// decodeInPlace decodes the body r is at as the body of a presence or
+// telephony notification of the event filter, or returns nil, reading
+// nothing, for any other filter (Decode then decodes it from e.body).
+func decodeInPlace(r *jsonx.Reader, event string) Event {
+	switch kind := subscription.Classify(event); {
+	case kind == subscription.KindDNDPresence, kind == subscription.KindExtensionCallQueuePresence:
+		return nil
+	case kind.IsPresence():
+		ev := &PresenceEvent{}
+		wire.PresenceEvent(r, &ev.Body)
+		return ev
+	case kind.IsTelephony():
+		ev := &TelephonyEvent{}
+		wire.TelephonySession(r, &ev.Body)
+		return ev
+	}
+	return nil
 }
 
 // Decode decodes one notification envelope (as delivered by a webhook, in a
@@ -171,6 +204,17 @@ func Decode(data []byte) (Event, error) {
 	}
 	if h.Event == "" {
 		return nil, &DecodeError{Part: "envelope", Offset: -1, Err: ErrNoEvent}
+	}
+	if e.pre != nil && e.preEvent == h.Event {
+		// Decoded in the envelope's pass; its skips are in skipped
+		// already, with their paths from the root.
+		switch ev := e.pre.(type) {
+		case *PresenceEvent:
+			ev.Header = h
+		case *TelephonyEvent:
+			ev.Header = h
+		}
+		return e.pre, nil
 	}
 	kind := subscription.Classify(h.Event)
 	if kind == subscription.KindUnknown { // the path cannot tell; the body may

@@ -579,8 +579,8 @@ func TestDecodeErrors(t *testing.T) {
 		name: "not JSON", in: `hello`, part: "envelope", offset: 0,
 		msg: []string{"want an object, got character 'h'"},
 	}, {
-		name: "truncated", in: `{"event":"` + pres + `","body":{"extensionId":"1"`, part: "envelope", path: "body", offset: 81,
-		msg: []string{"body: want , or }, got end of input", "at byte 81"},
+		name: "truncated", in: `{"event":"` + pres + `","body":{"extensionId":"1"`, part: "envelope", path: "body.extensionId", offset: 81,
+		msg: []string{"body.extensionId: want , or }, got end of input", "at byte 81"},
 	}, {
 		name: "trailing garbage", in: `{"event":"/x"} x`, part: "envelope", offset: 15,
 		msg: []string{"after the top-level value", "at byte 15"},
@@ -593,13 +593,13 @@ func TestDecodeErrors(t *testing.T) {
 	}, {
 		// The envelope reads the body as a raw value, which checks its
 		// syntax: a malformed body is an envelope error.
-		name: "malformed body", part: "envelope", path: "body", at: `x}]}}`,
+		name: "malformed body", part: "envelope", path: "body.activeCalls[1].startTime", at: `x}]}}`,
 		in:  `{"event":"` + pres + `","body":{"activeCalls":[{"id":"a"},{"id":"b","startTime":12x}]}}`,
-		msg: []string{`notify: decode envelope: body: want , or }, got character 'x'`},
+		msg: []string{`notify: decode envelope: body.activeCalls[1].startTime: want , or }, got character 'x'`},
 	}, {
-		name: "malformed telephony body", part: "envelope", path: "body", offset: 96,
+		name: "malformed telephony body", part: "envelope", path: "body.parties[0].status", offset: 96,
 		in:  `{"event":"` + tel + `","body":{"parties":[{"status":"Answered}]}}`,
-		msg: []string{"body: unterminated string (at byte 96)"},
+		msg: []string{"body.parties[0].status: unterminated string (at byte 96)"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

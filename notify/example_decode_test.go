@@ -93,7 +93,7 @@ func ExampleDecodeError() {
 	_, err := notify.Decode([]byte(`{"event":"/restapi/v1.0/account/~/telephony/sessions","body":{"sequence":3rd}}`))
 	fmt.Println(err)
 	// Output:
-	// notify: decode envelope: body: want , or }, got character 'r' (at byte 74)
+	// notify: decode envelope: body.sequence: want , or }, got character 'r' (at byte 74)
 }
 
 // A field whose value has an unexpected shape costs only that field: the

@@ -523,6 +523,15 @@ func (r *Reader) literal(lit string) {
 // Skip reads and discards one value, checking that it is well formed.
 func (r *Reader) Skip() { r.skip(0) }
 
+// Since returns the input from offset start to the current position: the
+// raw text of the values read since Offset returned start.
+func (r *Reader) Since(start int) []byte {
+	if start < 0 || start > r.pos {
+		return nil
+	}
+	return r.buf[start:r.pos]
+}
+
 // Raw reads one value and returns its bytes, which alias the input.
 func (r *Reader) Raw() []byte {
 	if !r.ws() {
