@@ -2,9 +2,9 @@ package ringwatch
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/ringwatch/ringwatch/internal/errbody"
 )
 
 // RateLimit is the state of one of RingCentral's API rate-limit groups:
@@ -57,47 +57,15 @@ const (
 // parseRateLimit reads the X-Rate-Limit-* headers; ok is false when none
 // is present.
 func parseRateLimit(h http.Header) (rl RateLimit, ok bool) {
-	g, l, r, w := h.Get("X-Rate-Limit-Group"), h.Get("X-Rate-Limit-Limit"), h.Get("X-Rate-Limit-Remaining"), h.Get("X-Rate-Limit-Window")
-	if g == "" && l == "" && r == "" && w == "" {
+	p := errbody.ParseRateLimit(h)
+	if p == nil {
 		return rl, false
 	}
-	rl.Group = strings.TrimSpace(g)
-	rl.Limit, _ = strconv.Atoi(strings.TrimSpace(l))
-	rl.Remaining, _ = strconv.Atoi(strings.TrimSpace(r))
-	if secs, err := strconv.Atoi(strings.TrimSpace(w)); err == nil && secs > 0 && secs <= maxRetryAfterSeconds {
-		rl.Window = time.Duration(secs) * time.Second
-	}
-	return rl, true
+	return RateLimit{Group: p.Group, Limit: p.Limit, Remaining: p.Remaining, Window: p.Window}, true
 }
 
-// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date
-// (relative to now; a date in the past is a zero wait). ok is false when
-// the value is absent or unreadable.
-func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		if secs > int64(maxRetryAfterSeconds) {
-			secs = maxRetryAfterSeconds
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	if d = t.Sub(now); d < 0 {
-		d = 0
-	}
-	return d, true
+// parseRetryAfter reads a Retry-After value (delay seconds or an HTTP
+// date, relative to now); ok is false when it is absent or unreadable.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	return errbody.ParseRetryAfter(v, now)
 }
-
-// maxRetryAfterSeconds keeps huge Retry-After and window values from
-// overflowing a Duration (a day is far beyond any wait a client would
-// honour anyway).
-const maxRetryAfterSeconds = 24 * 60 * 60

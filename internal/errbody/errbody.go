@@ -129,10 +129,10 @@ func ParseRateLimit(h http.Header) *RateLimit {
 	if g == "" && l == "" && r == "" && w == "" {
 		return nil
 	}
-	rl := &RateLimit{Group: g}
+	rl := &RateLimit{Group: strings.TrimSpace(g)}
 	rl.Limit, _ = strconv.Atoi(strings.TrimSpace(l))
 	rl.Remaining, _ = strconv.Atoi(strings.TrimSpace(r))
-	if secs, err := strconv.Atoi(strings.TrimSpace(w)); err == nil {
+	if secs, err := strconv.Atoi(strings.TrimSpace(w)); err == nil && secs > 0 && secs <= MaxRetryAfterSeconds {
 		rl.Window = time.Duration(secs) * time.Second
 	}
 	return rl
