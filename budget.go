@@ -259,6 +259,7 @@ var defaultRoutes = []route{
 	{"POST", "/restapi/*/account/*/telephony/conference", GroupHeavy},
 	{"GET", "/restapi/*/account/*/telephony/sessions/*", GroupLight},
 	{"DELETE", "/restapi/*/account/*/telephony/sessions/*", GroupLight},
+	{"POST", "/restapi/*/account/*/telephony/sessions/*/supervise", GroupLight},
 	{"", "/restapi/*/account/*/telephony/sessions/*/parties/**", GroupLight},
 	{"GET", "/restapi/*/account/*/extension/*/presence", GroupLight},
 	{"GET", "/restapi/*/account/*/presence", GroupHeavy},

@@ -314,6 +314,7 @@ func (p *Platform) routes() {
 	p.route("GET /restapi/v1.0/account/{account}/telephony/sessions/{session}/parties/{party}", groupLight, true, p.serveParty)
 	p.route("GET /restapi/v1.0/account/{account}/extension/{extension}/presence", groupLight, true, p.serveExtensionPresence)
 	p.route("GET /restapi/v1.0/account/{account}/presence", groupHeavy, true, p.serveAccountPresence)
+	p.controlRoutes()
 
 	// Anything else is RingCentral's "Invalid URI".
 	p.route("/", groupLight, false, func(w http.ResponseWriter, r *http.Request, _ *caller) {
