@@ -151,6 +151,11 @@ type Change struct {
 	Peer *PeerID
 	// EventTime is the notification's event time.
 	EventTime time.Time
+	// Summary is set on the change with CallEnded, and only there: what
+	// happened to the call, with its ring, talk and hold times and its
+	// outcome. It is built when the call ends; calls still going cost
+	// nothing more.
+	Summary *CallSummary
 }
 
 // handedOff reports whether a party left by handing the call on to

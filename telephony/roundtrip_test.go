@@ -12,5 +12,5 @@ import (
 // filled survives Marshal then decode.
 func TestWireRoundTrip(t *testing.T) {
 	modeltest.RoundTrip(t, ".", []any{telephony.Session{}, telephony.Party{}},
-		[]string{"Change", "Client", "ClientOption", "Tracker", "Stats", "Call", "CallEndedError"}, 300)
+		[]string{"Change", "Client", "ClientOption", "Tracker", "Stats", "Call", "CallEndedError", "CallSummary", "PartySummary"}, 300)
 }
