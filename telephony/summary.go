@@ -79,11 +79,12 @@ type PartySummary struct {
 // Outcome says how a call ended.
 type Outcome uint8
 
-// The outcomes of a call. When several apply, the first in this order
-// wins: the way the session was handed on (conference, park pick-up,
-// attended transfer) as reported by the change that ended it, then a blind
-// or attended transfer by any party, then answered, then the outcomes of
-// calls never answered.
+// The outcomes of a call, from its parties' final states (not from the
+// order they arrived in). When several apply: if every party that left
+// went to another session (Gone), the way it was handed on (conference,
+// park pick-up, attended transfer); otherwise a blind or attended
+// transfer by any party, then answered, then the outcomes of calls never
+// answered, in the order listed below.
 const (
 	// OutcomeUnknown: the tracker cannot tell: a call it evicted (still
 	// going, see KindEvicted), or one resynced before any party was
@@ -174,9 +175,19 @@ func (c *call) account(ps *partyState, from StatusCode, answeredBefore bool, at 
 		}
 	}
 	ps.at = at
-	code := ps.p.Status.Code
-	if code == VoiceMail || code == VoiceMailScreening {
+	c.note(ps, ps.p.Status.Code, at)
+}
+
+// note records that ps was in state code at time at (Unix nanoseconds, 0
+// if unknown) in the call-level times and the party's flags. It is also
+// called for a notification dropped as stale: what it says happened did
+// happen, though too late to be placed.
+func (c *call) note(ps *partyState, code StatusCode, at int64) {
+	switch code {
+	case VoiceMail, VoiceMailScreening:
 		ps.flags |= flagVoiceMail
+	case Answered:
+		ps.answered = true
 	}
 	if at == 0 {
 		return
@@ -230,22 +241,16 @@ func (c *call) summary(k ChangeKind) *CallSummary {
 		}
 	}
 	if k != KindEvicted { // an evicted call has not necessarily ended
-		s.Outcome = c.outcome(k)
+		s.Outcome = c.outcome()
 	}
 	return s
 }
 
-// outcome names how c ended, the change that ended it having kind k.
-func (c *call) outcome(k ChangeKind) Outcome {
-	switch k {
-	case KindConference:
-		return OutcomeMergedIntoConference
-	case KindPickedUpElsewhere:
-		return OutcomeParkedPickedUpElsewhere
-	case KindAttendedTransfer:
-		return OutcomeAttendedTransfer
-	}
-	var answered, voicemail, missed, elsewhere, abandoned, attended, parked, conference bool
+// outcome names how c ended. It depends only on the parties' final
+// states and flags, not on the order the tracker learnt them in.
+func (c *call) outcome() Outcome {
+	var answered, voicemail, missed, elsewhere, abandoned bool
+	var blind, attended, parked, conference, hungUp, other bool
 	for i := range c.parties {
 		ps := &c.parties[i]
 		st := &ps.p.Status
@@ -253,21 +258,25 @@ func (c *call) outcome(k ChangeKind) Outcome {
 		voicemail = voicemail || ps.flags&flagVoiceMail != 0
 		switch {
 		case st.Code == Disconnected && (st.Reason == ReasonBlindTransfer || st.Reason == ReasonDtmfTransfer):
-			return OutcomeBlindTransfer
-		case st.Reason == ReasonAttendedTransfer || (st.Code == Gone && st.PeerID != nil && st.Reason != ReasonPickup &&
-			st.Reason != ReasonCallSwitch && st.Reason != ReasonConference && ps.p.ConferenceRole == ""):
-			attended = true
+			blind = true
 		case st.Code == Gone && (st.Reason == ReasonConference || ps.p.ConferenceRole != ""):
 			conference = true
 		case st.Code == Gone && (st.Reason == ReasonPickup || st.Reason == ReasonCallSwitch):
 			parked = true
+		case st.Reason == ReasonAttendedTransfer || (st.Code == Gone && st.PeerID != nil):
+			attended = true
+		case st.Code == Disconnected && !handedOff(st):
+			hungUp = true
+			if st.Reason == ReasonAgentAnswered {
+				elsewhere = true
+			} else {
+				other = true
+			}
 		}
 		if ps.answered || !st.Code.Final() {
 			continue
 		}
 		switch {
-		case st.Reason == ReasonAgentAnswered:
-			elsewhere = true
 		case ps.p.MissedCall, st.Reason == ReasonNoAnswer, st.Reason == ReasonTimeout,
 			st.Reason == ReasonRejected, st.Reason == ReasonTargetBusy, st.Reason == ReasonVoicemail:
 			missed = true
@@ -275,15 +284,26 @@ func (c *call) outcome(k ChangeKind) Outcome {
 			abandoned = true
 		}
 	}
+	if !hungUp { // every party left for another session: the call went on there
+		switch {
+		case conference:
+			return OutcomeMergedIntoConference
+		case parked:
+			return OutcomeParkedPickedUpElsewhere
+		case attended:
+			return OutcomeAttendedTransfer
+		}
+	}
 	switch {
+	case blind:
+		return OutcomeBlindTransfer
 	case attended:
 		return OutcomeAttendedTransfer
-	case answered:
+	case answered, elsewhere && other && !missed && !voicemail:
+		// AgentAnswered on one party and another one still here that
+		// hung up: that one answered (its Answered may have come too late
+		// to be placed)
 		return OutcomeAnswered
-	case conference:
-		return OutcomeMergedIntoConference
-	case parked:
-		return OutcomeParkedPickedUpElsewhere
 	case elsewhere:
 		return OutcomeAnsweredElsewhere
 	case voicemail:
@@ -292,6 +312,10 @@ func (c *call) outcome(k ChangeKind) Outcome {
 		return OutcomeMissed
 	case abandoned:
 		return OutcomeAbandoned
+	case conference:
+		return OutcomeMergedIntoConference
+	case parked:
+		return OutcomeParkedPickedUpElsewhere
 	}
 	return OutcomeUnknown
 }

@@ -556,14 +556,14 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 					t.stats.Duplicates++
 				} else {
 					t.stats.Stale++
-					c.partial = true
+					t.dropStale(c, ps, s, np)
 				}
 				continue
 			}
 			if s.Sequence != 0 && ps.unsequenced && olderThan(s, np, ps) {
 				ps.seq = s.Sequence
 				t.stats.Stale++
-				c.partial = true
+				t.dropStale(c, ps, s, np)
 				continue
 			}
 			from = ps.p.Status.Code
@@ -603,6 +603,17 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 		return out
 	}
 	return t.checkEnd(c, now, mark, "", out)
+}
+
+// dropStale marks c partial for the notification s of party ps, carrying
+// np, that came too late to be placed, keeping what it shows for the
+// summary (an answer, voicemail) unless the call has ended.
+func (t *Tracker) dropStale(c *call, ps *partyState, s *Session, np *Party) {
+	if c.ended {
+		return
+	}
+	c.partial = true
+	c.note(ps, np.Status.Code, nanos(s.EventTime))
 }
 
 // dropParty counts the update np of a party that c, at the cap on parties,
