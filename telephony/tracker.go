@@ -592,7 +592,7 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 		out = append(out, Change{
 			TelephonySessionID: c.id, PartyID: ps.p.ID, From: from, To: ps.p.Status.Code,
 			Reason: ps.p.Status.Reason, Party: ps.p, Sequence: s.Sequence,
-			Kind: classify(from, &ps.p, answered), Peer: ps.p.Status.PeerID, EventTime: s.EventTime,
+			Kind: classify(from, &ps.p, answered), Peer: ps.p.Status.PeerID, EventTime: at,
 		})
 		t.announce(c, out[len(out)-1:])
 		if len(t.waiters) > 0 {
@@ -767,7 +767,7 @@ func (t *Tracker) resyncParty(c *call, ps *partyState, reason string, asOf, now 
 	c.account(ps, from, ps.answered, nanos(asOf))
 	out = append(out, Change{
 		TelephonySessionID: c.id, PartyID: ps.p.ID, From: from, To: Disconnected,
-		Reason: reason, Party: ps.p, Kind: KindResync, EventTime: now,
+		Reason: reason, Party: ps.p, Kind: KindResync, EventTime: asOf,
 	})
 	t.announce(c, out[len(out)-1:])
 	if len(t.waiters) > 0 {
