@@ -59,7 +59,9 @@ const (
 	// KindGone: the party left this session for another one for any other
 	// reason (Gone with Supervising, Undefined, …, without a peerId).
 	KindGone
-	// KindLeft: the party hung up or was dropped (any other Disconnected).
+	// KindLeft: the party hung up or was dropped (any other Disconnected);
+	// a party whose ringing stopped because another agent answered is
+	// KindAnsweredElsewhere instead.
 	KindLeft
 	// KindResync: Reconcile found that the party, or the whole call, is no
 	// longer active; Change.Reason is the reason given to Reconcile.
@@ -79,6 +81,11 @@ const (
 	// Call.DroppedParties). A Wait for an untracked party is settled only
 	// when the call ends.
 	KindTooManyParties
+	// KindAnsweredElsewhere: the party stopped ringing, never answered,
+	// because another agent answered the call (Disconnected with
+	// AgentAnswered), as the other members of a call queue do. It is not a
+	// missed call: the call was answered, by someone else.
+	KindAnsweredElsewhere
 )
 
 var kindNames = [...]string{
@@ -87,7 +94,7 @@ var kindNames = [...]string{
 	KindVoiceMail: "VoiceMail", KindFax: "Fax", KindMissed: "Missed", KindBlindTransfer: "BlindTransfer",
 	KindAttendedTransfer: "AttendedTransfer", KindConference: "Conference",
 	KindPickedUpElsewhere: "PickedUpElsewhere", KindGone: "Gone", KindLeft: "Left", KindResync: "Resync",
-	KindEvicted: "Evicted", KindTooManyParties: "TooManyParties",
+	KindEvicted: "Evicted", KindTooManyParties: "TooManyParties", KindAnsweredElsewhere: "AnsweredElsewhere",
 }
 
 // String returns the kind's name, such as "Answered".
@@ -149,8 +156,19 @@ type Change struct {
 	// conference or by the pick-up of a parked call to the session and
 	// party the call continues in (Status.PeerID).
 	Peer *PeerID
-	// EventTime is the notification's event time.
+	// EventTime is the server's time of the change: the notification's
+	// event time or, for a state read from the REST API (Reconcile), the
+	// REST state's CreationTime (else its EventTime). It is zero when the
+	// server gave none, as for the parties and calls Reconcile ends because
+	// the REST read no longer lists them at a known time. The tracker's own
+	// clock is never used here, except on a KindEvicted change (see
+	// KindEvicted).
 	EventTime time.Time
+	// Summary is set on the change with CallEnded, and only there: what
+	// happened to the call, with its ring, talk and hold times and its
+	// outcome. It is built when the call ends; calls still going cost
+	// nothing more.
+	Summary *CallSummary
 }
 
 // handedOff reports whether a party left by handing the call on to
@@ -207,6 +225,8 @@ func classify(from StatusCode, p *Party, answered bool) ChangeKind {
 		}
 		if !answered {
 			switch {
+			case st.Reason == ReasonAgentAnswered:
+				return KindAnsweredElsewhere
 			case p.MissedCall:
 				return KindMissed
 			case st.Reason == ReasonNoAnswer, st.Reason == ReasonCancelled, st.Reason == ReasonRejected,

@@ -12,7 +12,7 @@ import (
 // filled survives Marshal then decode.
 func TestWireRoundTrip(t *testing.T) {
 	modeltest.RoundTrip(t, ".", []any{telephony.Session{}, telephony.Party{}},
-		[]string{"Change", "Client", "ClientOption", "Tracker", "Stats", "Call", "CallEndedError",
+		[]string{"Change", "Client", "ClientOption", "Tracker", "Stats", "Call", "CallEndedError", "CallSummary", "PartySummary",
 			// Call Control requests and errors: encoded by encoding/json, never decoded by hand.
 			"CallOutFrom", "CallOutRequest", "CallOutTo", "PartyUpdate", "Reply", "ReplyPattern",
 			"SessionWaitOptions", "StateError", "SuperviseRequest", "Target", "Control"}, 300)

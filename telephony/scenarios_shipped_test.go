@@ -220,6 +220,8 @@ func wantKind(c *telephony.Change, answered bool) telephony.ChangeKind {
 		switch {
 		case c.Reason == telephony.ReasonBlindTransfer:
 			return telephony.KindBlindTransfer
+		case !answered && c.Reason == telephony.ReasonAgentAnswered:
+			return telephony.KindAnsweredElsewhere
 		case !answered && c.Party.Direction == telephony.Inbound && c.Reason == "":
 			return telephony.KindMissed
 		}

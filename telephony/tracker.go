@@ -128,6 +128,12 @@ type call struct {
 	dropped   uint32
 	ended     bool
 	announced bool // a change with CallStarted has been reported
+	// partial: transitions of the call may have been lost (a stale
+	// notification dropped, a resync); see CallSummary.Partial.
+	partial bool
+	// start, answer and end are the call's first event time, its first
+	// answer's and its latest, as Unix nanoseconds (0 if unknown).
+	start, answer, end int64
 
 	prev, next *call
 }
@@ -137,14 +143,21 @@ const indexFrom = 8
 
 // partyState is a party's latest applied state.
 type partyState struct {
-	p        Party
-	seq      int64
-	answered bool
+	p   Party
+	seq int64
+	// at is the server time of the state, as Unix nanoseconds (0 if
+	// unknown): the notification's event time, or, for a state taken
+	// without a sequence, the time it holds at (see unsequenced).
+	at int64
+	// ring, talk and hold accumulate the party's call-time metrics, in
+	// nanoseconds (see CallSummary); flags holds flag* bits.
+	ring, talk, hold int64
+	answered         bool
 	// unsequenced: the state was taken without a sequence (REST, or
 	// Reconcile), so seq is only a lower bound and later notifications are
-	// ordered against asOf, the time the state holds at (zero if unknown).
+	// ordered against at, the time the state holds at (zero if unknown).
 	unsequenced bool
-	asOf        time.Time
+	flags       uint8
 }
 
 // Stats counts what a Tracker did.
@@ -359,6 +372,7 @@ func (t *Tracker) Reconcile(active []*Session, reason string) []Change {
 		if c == nil || c.ended {
 			continue
 		}
+		c.partial = true // transitions during the gap may be lost
 		mark := len(out)
 		listed := partySet(s)
 		for _, ps := range c.byID() {
@@ -376,6 +390,7 @@ func (t *Tracker) Reconcile(active []*Session, reason string) []Change {
 	}
 	slices.SortFunc(gone, func(a, b *call) int { return strings.Compare(a.id, b.id) })
 	for _, c := range gone {
+		c.partial = true
 		mark := len(out)
 		for _, ps := range c.byID() {
 			if !ps.p.Status.Code.Final() {
@@ -541,12 +556,14 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 					t.stats.Duplicates++
 				} else {
 					t.stats.Stale++
+					t.dropStale(c, ps, s, np)
 				}
 				continue
 			}
 			if s.Sequence != 0 && ps.unsequenced && olderThan(s, np, ps) {
 				ps.seq = s.Sequence
 				t.stats.Stale++
+				t.dropStale(c, ps, s, np)
 				continue
 			}
 			from = ps.p.Status.Code
@@ -555,17 +572,19 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 			c.tally(&ps.p.Status, 1)
 			ps.seq = max(ps.seq, s.Sequence)
 		}
+		at := s.EventTime
 		if s.Sequence == 0 {
-			ps.unsequenced, ps.asOf = true, asOf(s)
-		} else {
-			ps.unsequenced, ps.asOf = false, time.Time{}
+			at = asOf(s)
 		}
 		answered := ps.answered
 		ps.answered = answered || ps.p.Status.Code == Answered
 		if c.ended {
+			ps.unsequenced, ps.at = s.Sequence == 0, nanos(at)
 			t.stats.Late++
 			continue
 		}
+		ps.unsequenced = s.Sequence == 0
+		c.account(ps, from, answered, nanos(at))
 		t.stats.Applied++
 		if from == ps.p.Status.Code {
 			continue
@@ -573,7 +592,7 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 		out = append(out, Change{
 			TelephonySessionID: c.id, PartyID: ps.p.ID, From: from, To: ps.p.Status.Code,
 			Reason: ps.p.Status.Reason, Party: ps.p, Sequence: s.Sequence,
-			Kind: classify(from, &ps.p, answered), Peer: ps.p.Status.PeerID, EventTime: s.EventTime,
+			Kind: classify(from, &ps.p, answered), Peer: ps.p.Status.PeerID, EventTime: at,
 		})
 		t.announce(c, out[len(out)-1:])
 		if len(t.waiters) > 0 {
@@ -584,6 +603,17 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 		return out
 	}
 	return t.checkEnd(c, now, mark, "", out)
+}
+
+// dropStale marks c partial for the notification s of party ps, carrying
+// np, that came too late to be placed, keeping what it shows for the
+// summary (an answer, voicemail) unless the call has ended.
+func (t *Tracker) dropStale(c *call, ps *partyState, s *Session, np *Party) {
+	if c.ended {
+		return
+	}
+	c.partial = true
+	c.note(ps, np.Status.Code, nanos(s.EventTime))
 }
 
 // dropParty counts the update np of a party that c, at the cap on parties,
@@ -618,8 +648,8 @@ func asOf(s *Session) time.Time {
 // known and differ, else if it would take the party back to an earlier
 // stage of the call.
 func olderThan(s *Session, np *Party, ps *partyState) bool {
-	if !s.EventTime.IsZero() && !ps.asOf.IsZero() && !s.EventTime.Equal(ps.asOf) {
-		return s.EventTime.Before(ps.asOf)
+	if t := nanos(s.EventTime); t != 0 && ps.at != 0 && t != ps.at {
+		return t < ps.at
 	}
 	return stage(np.Status.Code) < stage(ps.p.Status.Code)
 }
@@ -718,6 +748,7 @@ func (t *Tracker) end(c *call, now time.Time, mark int, reason string, out []Cha
 		last = len(out) - 1
 	}
 	out[last].CallEnded = true
+	out[last].Summary = c.summary(out[last].Kind)
 	if len(t.waiters) > 0 {
 		t.failWaiters(c, nil)
 	}
@@ -731,10 +762,12 @@ func (t *Tracker) resyncParty(c *call, ps *partyState, reason string, asOf, now 
 	c.tally(&ps.p.Status, -1)
 	ps.p.Status = Status{Code: Disconnected, Reason: reason}
 	c.tally(&ps.p.Status, 1)
-	ps.unsequenced, ps.asOf = true, asOf
+	ps.unsequenced = true
+	c.partial = true
+	c.account(ps, from, ps.answered, nanos(asOf))
 	out = append(out, Change{
 		TelephonySessionID: c.id, PartyID: ps.p.ID, From: from, To: Disconnected,
-		Reason: reason, Party: ps.p, Kind: KindResync, EventTime: now,
+		Reason: reason, Party: ps.p, Kind: KindResync, EventTime: asOf,
 	})
 	t.announce(c, out[len(out)-1:])
 	if len(t.waiters) > 0 {
@@ -755,7 +788,8 @@ func (t *Tracker) newCall(id string, now time.Time, out []Change) (*call, []Chan
 			t.forget(victim)
 			t.stats.Evicted++
 			t.stats.EvictedLive++
-			out = append(out, Change{TelephonySessionID: victim.id, Kind: KindEvicted, CallEnded: true, EventTime: now})
+			out = append(out, Change{TelephonySessionID: victim.id, Kind: KindEvicted, CallEnded: true, EventTime: now,
+				Summary: victim.summary(KindEvicted)})
 			t.announce(victim, out[len(out)-1:])
 			if len(t.waiters) > 0 {
 				t.failWaiters(victim, ErrEvicted)

@@ -93,6 +93,11 @@ func TestTrackerLiveEvictionVisible(t *testing.T) {
 		t.Fatalf("changes = %q; want a's eviction, then e's start", changeStrings(cs))
 	}
 	want := Change{TelephonySessionID: "a", Kind: KindEvicted, CallEnded: true, EventTime: clk.Now()}
+	if sum := cs[0].Summary; sum == nil || !sum.Partial || sum.Outcome != OutcomeUnknown || len(sum.Parties) != 1 {
+		t.Errorf("eviction summary = %+v, want a partial one with one party and outcome Unknown", sum)
+	} else {
+		want.Summary = sum
+	}
 	if d := cmp.Diff(want, cs[0]); d != "" {
 		t.Errorf("eviction change (-want +got):\n%s", d)
 	}

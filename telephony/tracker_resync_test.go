@@ -296,3 +296,28 @@ func TestTrackerReconcileLateThroughWindow(t *testing.T) {
 		t.Errorf("Stats = %+v", st)
 	}
 }
+
+// TestReconcileEventTimes: the changes Reconcile makes carry the server's
+// time (the REST state's creationTime) or none, never the tracker's clock.
+func TestReconcileEventTimes(t *testing.T) {
+	evs := newScript().
+		ev("s", "p1", out, Answered).
+		ev("s", "p2", in, Answered).
+		ev("g", "p1", in, Answered).
+		all()
+	clk := newFakeClock()
+	clk.Advance(48 * time.Hour)
+	tr := NewTracker(WithTrackerClock(clk.Now))
+	applyAll(tr, evs)
+	restAt := evs[2].EventTime.Add(time.Second)
+	// s is listed with p1 alone (p2 ended as of restAt); g is not listed
+	cs := tr.Reconcile([]*Session{restSession(t, "s", restAt, restParty("p1", out, Hold))}, "")
+	want := map[string]time.Time{"s/p1": restAt, "s/p2": restAt, "g/p1": {}}
+	got := map[string]time.Time{}
+	for _, c := range cs {
+		got[c.TelephonySessionID+"/"+c.PartyID] = c.EventTime
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("EventTime of Reconcile's changes (-want +got):\n%s", d)
+	}
+}

@@ -306,8 +306,8 @@ func scenarios() []scenario {
 		"s-q/p2 >Proceeding Ringing",
 		"s-q/p3 >Proceeding Ringing",
 		"s-q/p2 Proceeding>Answered Answered",
-		"s-q/p1 Proceeding>Disconnected Left reason=AgentAnswered",
-		"s-q/p3 Proceeding>Disconnected Left reason=AgentAnswered",
+		"s-q/p1 Proceeding>Disconnected AnsweredElsewhere reason=AgentAnswered",
+		"s-q/p3 Proceeding>Disconnected AnsweredElsewhere reason=AgentAnswered",
 		"s-q/p2 Answered>Disconnected Left reason=CallFinished",
 		"s-q/p0 Answered>Disconnected Left reason=CallFinished ENDED",
 	}})

@@ -270,6 +270,7 @@ func TestTrackerMissedKinds(t *testing.T) {
 		{"missedCall flag", []partyOpt{missed()}, KindMissed},
 		{"busy", []partyOpt{reason(ReasonTargetBusy)}, KindMissed},
 		{"hang-up", []partyOpt{reason(ReasonCallFinished)}, KindLeft},
+		{"another agent answered", []partyOpt{reason(ReasonAgentAnswered)}, KindAnsweredElsewhere},
 		{"gone supervising", nil, KindGone},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -125,6 +125,11 @@ func what(c *notify.CallChange, other string) string {
 		s = "receiving a fax"
 	case telephony.KindMissed:
 		s = "missed"
+	case telephony.KindAnsweredElsewhere:
+		s = "answered by another agent"
+		if reason == telephony.ReasonAgentAnswered {
+			reason = "" // said already
+		}
 	case telephony.KindBlindTransfer:
 		s = "transferred (blind)"
 		if other != "" {

@@ -1,0 +1,321 @@
+package telephony
+
+import "time"
+
+// CallSummary is what happened to one call (one telephony session), built
+// when the call ends and carried by the Change that ends it
+// (Change.Summary, set exactly when Change.CallEnded is).
+//
+// Times are the server's event times (the notifications' eventTime, or
+// the REST state's creationTime for states read by Reconcile), never the
+// tracker's clock. Durations follow RingCentral's "Calculating call time
+// metrics" on each party's transitions: ring is Proceeding until the
+// party's next state (the first Answered or Disconnected in the guide's
+// formula; VoiceMail and Gone end it too), talk is Answered until Hold or
+// the party leaves, summed over the answered spans, and hold is Hold until
+// Answered or the party leaves, summed. A span whose end time is unknown
+// (a party Reconcile ended without a REST time) is not counted.
+type CallSummary struct {
+	// TelephonySessionID names the call.
+	TelephonySessionID string
+	// Direction is the direction (Inbound or Outbound) of the first party
+	// the tracker saw in the call: the subscriber's side of it.
+	Direction string
+	// Caller and Callee are the From and To of the first party the tracker
+	// saw in the call.
+	Caller, Callee Endpoint
+	// Start is the event time of the first notification applied for the
+	// call; Answer that of the first party to be answered (zero when none
+	// was); End the latest event time applied for it. Start <= Answer <=
+	// End whenever they are set, whatever order notifications came in.
+	Start, Answer, End time.Time
+	// Ring is Answer - Start, or End - Start when the call was never
+	// answered. Hold is the longest hold time of any party (the holder's).
+	// Talk is End - Answer - Hold (zero when never answered).
+	Ring, Talk, Hold time.Duration
+	// Parties lists every tracked party of the call, in the order the
+	// tracker first saw them.
+	Parties []PartySummary
+	// Outcome says how the call ended.
+	Outcome Outcome
+	// Partial is set when transitions of the call may have been lost: a
+	// resync (Reconcile) touched the call, it was evicted, it had more
+	// parties than the cap (WithMaxParties), or a notification came out of
+	// order too late to be placed (counted as stale). The durations are
+	// then lower bounds. A notification that arrives after the call ended
+	// cannot be in its summary; WithReorderWindow avoids that.
+	Partial bool
+}
+
+// PartySummary is one party's part in a call.
+type PartySummary struct {
+	// PartyID names the party.
+	PartyID string
+	// ExtensionID is the extension the party belongs to, if any.
+	ExtensionID string
+	// Direction is the party's direction (Inbound or Outbound).
+	Direction string
+	// Endpoint is the party's own end of the call: To for an inbound
+	// party, From for an outbound one.
+	Endpoint Endpoint
+	// Ring, Talk and Hold are the party's own times, by the documented
+	// formulas (see CallSummary).
+	Ring, Talk, Hold time.Duration
+	// Answered reports whether the party was ever answered.
+	Answered bool
+	// Status and Reason say how the party left: its final status code
+	// (Disconnected or Gone, or its last state for a call that was
+	// evicted) and reason.
+	Status StatusCode
+	Reason string
+	// MissedCall is the party's missedCall flag.
+	MissedCall bool
+	// Peer names the session and party the call continues in, for a party
+	// that left by an attended transfer, into a conference or by the
+	// pick-up of a parked call.
+	Peer *PeerID
+}
+
+// Outcome says how a call ended.
+type Outcome uint8
+
+// The outcomes of a call, from its parties' final states (not from the
+// order they arrived in). When several apply: if every party that left
+// went to another session (Gone), the way it was handed on (conference,
+// park pick-up, attended transfer); otherwise a blind or attended
+// transfer by any party, then answered, then the outcomes of calls never
+// answered, in the order listed below.
+const (
+	// OutcomeUnknown: the tracker cannot tell: a call it evicted (still
+	// going, see KindEvicted), or one resynced before any party was
+	// answered or left.
+	OutcomeUnknown Outcome = iota
+	// OutcomeAnswered: the call was answered and then hung up.
+	OutcomeAnswered
+	// OutcomeMissed: nobody answered (missedCall, or NoAnswer, Timeout,
+	// Rejected, TargetBusy).
+	OutcomeMissed
+	// OutcomeVoicemail: the call reached voicemail and was not answered.
+	OutcomeVoicemail
+	// OutcomeBlindTransfer: a party transferred the call blind
+	// (BlindTransfer or DtmfTransfer); it went on in this session.
+	OutcomeBlindTransfer
+	// OutcomeAttendedTransfer: the call was transferred attended: this
+	// session ended by handing the call to the one in its parties' Peer, or
+	// carried the call after a transfer.
+	OutcomeAttendedTransfer
+	// OutcomeParkedPickedUpElsewhere: the call was parked and picked up
+	// from the park location; it goes on in the session named by Peer.
+	OutcomeParkedPickedUpElsewhere
+	// OutcomeMergedIntoConference: the call was merged into a conference;
+	// it goes on in the conference session named by Peer.
+	OutcomeMergedIntoConference
+	// OutcomeAnsweredElsewhere: the call rang here but another agent
+	// answered it (AgentAnswered), for example a call-queue member's
+	// party seen alone.
+	OutcomeAnsweredElsewhere
+	// OutcomeAbandoned: the caller hung up while it was ringing
+	// (Cancelled, or the outbound party left before anyone answered).
+	OutcomeAbandoned
+)
+
+var outcomeNames = [...]string{
+	OutcomeUnknown: "Unknown", OutcomeAnswered: "Answered", OutcomeMissed: "Missed",
+	OutcomeVoicemail: "Voicemail", OutcomeBlindTransfer: "BlindTransfer",
+	OutcomeAttendedTransfer: "AttendedTransfer", OutcomeParkedPickedUpElsewhere: "ParkedPickedUpElsewhere",
+	OutcomeMergedIntoConference: "MergedIntoConference", OutcomeAnsweredElsewhere: "AnsweredElsewhere",
+	OutcomeAbandoned: "Abandoned",
+}
+
+// String returns the outcome's name, such as "Answered".
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "Outcome(" + itoa(int(o)) + ")"
+}
+
+// Party flags (partyState.flags).
+const (
+	flagVoiceMail uint8 = 1 << iota // the party reached voicemail
+)
+
+// nanos returns t as Unix nanoseconds, 0 for the zero time.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos is the inverse of nanos.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// account records that ps took its new state, whose time is at (Unix
+// nanoseconds, 0 if unknown), coming from the code from: it closes the
+// span of from into the party's ring, talk or hold time, and records the
+// call-level times. It does constant work and allocates nothing.
+func (c *call) account(ps *partyState, from StatusCode, answeredBefore bool, at int64) {
+	if at != 0 && ps.at != 0 && at > ps.at {
+		d := at - ps.at
+		switch from {
+		case Proceeding:
+			if !answeredBefore {
+				ps.ring += d
+			}
+		case Answered:
+			ps.talk += d
+		case Hold:
+			ps.hold += d
+		}
+	}
+	ps.at = at
+	c.note(ps, ps.p.Status.Code, at)
+}
+
+// note records that ps was in state code at time at (Unix nanoseconds, 0
+// if unknown) in the call-level times and the party's flags. It is also
+// called for a notification dropped as stale: what it says happened did
+// happen, though too late to be placed.
+func (c *call) note(ps *partyState, code StatusCode, at int64) {
+	switch code {
+	case VoiceMail, VoiceMailScreening:
+		ps.flags |= flagVoiceMail
+	case Answered:
+		ps.answered = true
+	}
+	if at == 0 {
+		return
+	}
+	if c.start == 0 || at < c.start {
+		c.start = at
+	}
+	if at > c.end {
+		c.end = at
+	}
+	if code == Answered && (c.answer == 0 || at < c.answer) {
+		c.answer = at
+	}
+}
+
+// summary builds the summary of c, which ends with a change of kind k.
+func (c *call) summary(k ChangeKind) *CallSummary {
+	s := &CallSummary{
+		TelephonySessionID: c.id,
+		Start:              fromNanos(c.start), Answer: fromNanos(c.answer), End: fromNanos(c.end),
+		Partial: c.partial || c.dropped > 0 || k == KindEvicted || k == KindResync,
+		Parties: make([]PartySummary, len(c.parties)),
+	}
+	if len(c.parties) > 0 {
+		p := &c.parties[0].p
+		s.Direction, s.Caller, s.Callee = p.Direction, p.From, p.To
+	}
+	var hold int64
+	for i := range c.parties {
+		ps := &c.parties[i]
+		p := &ps.p
+		e := p.From
+		if p.Direction == Inbound {
+			e = p.To
+		}
+		s.Parties[i] = PartySummary{
+			PartyID: p.ID, ExtensionID: p.ExtensionID, Direction: p.Direction, Endpoint: e,
+			Ring: time.Duration(ps.ring), Talk: time.Duration(ps.talk), Hold: time.Duration(ps.hold),
+			Answered: ps.answered, Status: p.Status.Code, Reason: p.Status.Reason,
+			MissedCall: p.MissedCall, Peer: p.Status.PeerID,
+		}
+		hold = max(hold, ps.hold)
+	}
+	if c.start != 0 {
+		if c.answer != 0 {
+			s.Ring = time.Duration(c.answer - c.start)
+			s.Hold = time.Duration(hold)
+			s.Talk = max(0, time.Duration(c.end-c.answer-hold))
+		} else {
+			s.Ring = time.Duration(c.end - c.start)
+		}
+	}
+	if k != KindEvicted { // an evicted call has not necessarily ended
+		s.Outcome = c.outcome()
+	}
+	return s
+}
+
+// outcome names how c ended. It depends only on the parties' final
+// states and flags, not on the order the tracker learnt them in.
+func (c *call) outcome() Outcome {
+	var answered, voicemail, missed, elsewhere, abandoned bool
+	var blind, attended, parked, conference, hungUp, other bool
+	for i := range c.parties {
+		ps := &c.parties[i]
+		st := &ps.p.Status
+		answered = answered || ps.answered
+		voicemail = voicemail || ps.flags&flagVoiceMail != 0
+		switch {
+		case st.Code == Disconnected && (st.Reason == ReasonBlindTransfer || st.Reason == ReasonDtmfTransfer):
+			blind = true
+		case st.Code == Gone && (st.Reason == ReasonConference || ps.p.ConferenceRole != ""):
+			conference = true
+		case st.Code == Gone && (st.Reason == ReasonPickup || st.Reason == ReasonCallSwitch):
+			parked = true
+		case st.Reason == ReasonAttendedTransfer || (st.Code == Gone && st.PeerID != nil):
+			attended = true
+		case st.Code == Disconnected && !handedOff(st):
+			hungUp = true
+			if st.Reason == ReasonAgentAnswered {
+				elsewhere = true
+			} else {
+				other = true
+			}
+		}
+		if ps.answered || !st.Code.Final() {
+			continue
+		}
+		switch {
+		case ps.p.MissedCall, st.Reason == ReasonNoAnswer, st.Reason == ReasonTimeout,
+			st.Reason == ReasonRejected, st.Reason == ReasonTargetBusy, st.Reason == ReasonVoicemail:
+			missed = true
+		case st.Reason == ReasonCancelled, st.Code == Disconnected && ps.p.Direction == Outbound:
+			abandoned = true
+		}
+	}
+	if !hungUp { // every party left for another session: the call went on there
+		switch {
+		case conference:
+			return OutcomeMergedIntoConference
+		case parked:
+			return OutcomeParkedPickedUpElsewhere
+		case attended:
+			return OutcomeAttendedTransfer
+		}
+	}
+	switch {
+	case blind:
+		return OutcomeBlindTransfer
+	case attended:
+		return OutcomeAttendedTransfer
+	case answered, elsewhere && other && !missed && !voicemail:
+		// AgentAnswered on one party and another one still here that
+		// hung up: that one answered (its Answered may have come too late
+		// to be placed)
+		return OutcomeAnswered
+	case elsewhere:
+		return OutcomeAnsweredElsewhere
+	case voicemail:
+		return OutcomeVoicemail
+	case missed:
+		return OutcomeMissed
+	case abandoned:
+		return OutcomeAbandoned
+	case conference:
+		return OutcomeMergedIntoConference
+	case parked:
+		return OutcomeParkedPickedUpElsewhere
+	}
+	return OutcomeUnknown
+}
