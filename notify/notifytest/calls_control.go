@@ -1,6 +1,7 @@
 package notifytest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -23,7 +24,8 @@ import (
 //   - transfer (blind): Answered or Hold → the party Disconnected with
 //     reason BlindTransfer, and a new party for the target (an extension
 //     of the account by extensionId or extensionNumber, or a phone number)
-//     rings (Proceeding) in the same session;
+//     rings (Proceeding) in the same session; the target's notification
+//     goes out first, so the call never looks empty;
 //   - drop: every party Disconnected (reason CallDropped), then the session
 //     leaves the model (its GET answers 404).
 //
@@ -124,7 +126,9 @@ func (p *Platform) transferOp(s *telephony.Session, pid string, body []byte) ([]
 	np.ID = fmt.Sprintf("p-%s-%d", s.TelephonySessionID, len(s.Parties)+1)
 	pt.Status = telephony.Status{Code: telephony.Disconnected, Reason: telephony.ReasonBlindTransfer}
 	s.Parties = append(s.Parties, np)
-	return []string{pid, np.ID}, nil
+	// The target rings before the transferring party leaves, as on
+	// RingCentral, so that a tracker never sees the call empty.
+	return []string{np.ID, pid}, nil
 }
 
 // partyOp serves one party operation against the model.
@@ -166,21 +170,29 @@ func (p *Platform) partyOp(f controlFunc) apiHandler {
 		note := p.changedParties(s, changed)
 		p.mu.Unlock()
 		writeJSON(w, http.StatusOK, rp)
-		p.publishSession(r, note)
+		_ = p.publishSession(r.Context(), note) // logged
 	}
 }
 
-// changedParties is a copy of s with only the parties named. Callers hold
+// changedParties is a copy of s with only the parties named, in the
+// order of ids (the order their notifications go out in). Callers hold
 // p.mu.
 func (p *Platform) changedParties(s *telephony.Session, ids []string) *telephony.Session {
 	c := cloneSession(s)
-	c.Parties = slices.DeleteFunc(c.Parties, func(pt telephony.Party) bool { return !slices.Contains(ids, pt.ID) })
-	return c
+	c.Parties = c.Parties[:0]
+	for _, id := range ids {
+		if pt := s.Party(id); pt != nil {
+			c.Parties = append(c.Parties, *pt)
+		}
+	}
+	return cloneSession(c)
 }
 
 // publishSession publishes s on the resource of each of its parties'
-// extensions, each notification with that party only.
-func (p *Platform) publishSession(r *http.Request, s *telephony.Session) {
+// extensions, each notification with that party only, and returns the
+// first error.
+func (p *Platform) publishSession(ctx context.Context, s *telephony.Session) error {
+	var first error
 	for _, pt := range s.Parties {
 		one := *s
 		one.Parties = []telephony.Party{pt}
@@ -188,10 +200,14 @@ func (p *Platform) publishSession(r *http.Request, s *telephony.Session) {
 		if pt.ExtensionID != "" {
 			res = "/restapi/v1.0/account/" + p.set.accountID + "/extension/" + pt.ExtensionID + "/telephony/sessions"
 		}
-		if _, err := p.Publish(r.Context(), res, &one); err != nil {
+		if _, err := p.Publish(ctx, res, &one); err != nil {
 			p.set.logger.Debug("notifytest: publishing a control change", "error", err)
+			if first == nil {
+				first = err
+			}
 		}
 	}
+	return first
 }
 
 // serveDrop is DELETE …/telephony/sessions/{session}.
@@ -222,5 +238,30 @@ func (p *Platform) serveDrop(w http.ResponseWriter, r *http.Request, _ *caller) 
 	note := p.changedParties(s, changed)
 	p.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
-	p.publishSession(r, note)
+	_ = p.publishSession(r.Context(), note) // logged
+}
+
+// StartCall adds a call to the model and publishes it, each party on the
+// resource of its extension (the account's for a party without one), as
+// RingCentral does when a call starts. The call then waits, in the state
+// given, until a Call Control request moves it on (or EndSession removes
+// it): it is how a test or a demo makes a call ring or stay on hold for
+// as long as it needs. A zero Sequence starts at 1, a zero EventTime and
+// is the platform clock's now. It returns the first error
+// of a publication.
+func (p *Platform) StartCall(ctx context.Context, s telephony.Session) error {
+	if s.Sequence == 0 {
+		s.Sequence = 1
+	}
+	now := p.now()
+	if s.EventTime.IsZero() {
+		s.EventTime = now
+	}
+	if err := p.SetSession(s); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	c := cloneSession(p.calls.sessions[s.TelephonySessionID])
+	p.mu.Unlock()
+	return p.publishSession(ctx, c)
 }
