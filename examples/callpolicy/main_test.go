@@ -11,19 +11,19 @@ import (
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 )
 
-// TestRun runs the policy on the embedded fake for 8 s (the run is
-// 20 s, the default; -duration shortens it here) and wants exit 0 with at
-// least one decision carried out.
+// TestRun runs the policy on the embedded fake for its default 20 s, with
+// short thresholds so that both rules fire, and wants exit 0 with at least
+// one decision of each kind carried out.
 func TestRun(t *testing.T) {
 	leakcheck.Check(t)
 	t.Cleanup(func() { http.DefaultTransport.(*http.Transport).CloseIdleConnections() })
 	for _, k := range []string{"RC_SERVER_URL", "RC_APP_CLIENT_ID", "RC_APP_CLIENT_SECRET", "RC_USER_JWT"} {
 		t.Setenv(k, "")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"-duration", "8s", "-ring", "1s", "-hold", "1s", "-every", "2s"}, &stdout, &stderr)
+	code := run(ctx, []string{"-duration", "20s", "-ring", "1s", "-hold", "1s", "-every", "2s"}, &stdout, &stderr)
 	out := stdout.String()
 	if code != exitOK {
 		t.Fatalf("exit %d; stdout:\n%s\nstderr:\n%s", code, out, &stderr)
