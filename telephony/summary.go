@@ -205,12 +205,10 @@ func (c *call) note(ps *partyState, code StatusCode, at int64) {
 
 // summary builds the summary of c, which ends with a change of kind k.
 func (c *call) summary(k ChangeKind) *CallSummary {
-	s := &CallSummary{
-		TelephonySessionID: c.id,
-		Start:              fromNanos(c.start), Answer: fromNanos(c.answer), End: fromNanos(c.end),
-		Partial: c.partial || c.dropped > 0 || k == KindEvicted || k == KindResync,
-		Parties: make([]PartySummary, len(c.parties)),
-	}
+	s := newSummary(len(c.parties))
+	s.TelephonySessionID = c.id
+	s.Start, s.Answer, s.End = fromNanos(c.start), fromNanos(c.answer), fromNanos(c.end)
+	s.Partial = c.partial || c.dropped > 0 || k == KindEvicted || k == KindResync
 	if len(c.parties) > 0 {
 		p := &c.parties[0].p
 		s.Direction, s.Caller, s.Callee = p.Direction, p.From, p.To
@@ -219,12 +217,8 @@ func (c *call) summary(k ChangeKind) *CallSummary {
 	for i := range c.parties {
 		ps := &c.parties[i]
 		p := &ps.p
-		e := p.From
-		if p.Direction == Inbound {
-			e = p.To
-		}
 		s.Parties[i] = PartySummary{
-			PartyID: p.ID, ExtensionID: p.ExtensionID, Direction: p.Direction, Endpoint: e,
+			PartyID: p.ID, ExtensionID: p.ExtensionID, Direction: p.Direction, Endpoint: p.Local(),
 			Ring: time.Duration(ps.ring), Talk: time.Duration(ps.talk), Hold: time.Duration(ps.hold),
 			Answered: ps.answered, Status: p.Status.Code, Reason: p.Status.Reason,
 			MissedCall: p.MissedCall, Peer: p.Status.PeerID,
@@ -244,6 +238,36 @@ func (c *call) summary(k ChangeKind) *CallSummary {
 		s.Outcome = c.outcome()
 	}
 	return s
+}
+
+// newSummary returns a zero summary whose Parties has length and capacity
+// n. For the common calls of up to four parties, the summary and its
+// parties are one allocation.
+func newSummary(n int) *CallSummary {
+	switch {
+	case n <= 1:
+		v := new(struct {
+			s CallSummary
+			p [1]PartySummary
+		})
+		v.s.Parties = v.p[:n:n]
+		return &v.s
+	case n == 2:
+		v := new(struct {
+			s CallSummary
+			p [2]PartySummary
+		})
+		v.s.Parties = v.p[:]
+		return &v.s
+	case n <= 4:
+		v := new(struct {
+			s CallSummary
+			p [4]PartySummary
+		})
+		v.s.Parties = v.p[:n:n]
+		return &v.s
+	}
+	return &CallSummary{Parties: make([]PartySummary, n)}
 }
 
 // outcome names how c ended. It depends only on the parties' final
