@@ -453,6 +453,14 @@ func (t *Tracker) Stats() Stats {
 	return st
 }
 
+// LocalParty returns the subscriber's own party in the call: the party of
+// extension extensionID, the first one still in the call when there are
+// several, else the last one that left (see Session.LocalParty). It
+// returns nil when no party belongs to the extension.
+func (c *Call) LocalParty(extensionID string) *Party {
+	return localParty(c.Parties, extensionID)
+}
+
 func (c *call) snapshot() Call {
 	out := Call{
 		TelephonySessionID: c.id, SessionID: c.sessionID, Origin: c.origin,
