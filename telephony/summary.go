@@ -38,6 +38,16 @@ type CallSummary struct {
 	Parties []PartySummary
 	// Outcome says how the call ended.
 	Outcome Outcome
+	// JourneyID is shared by every session of one caller's journey: the
+	// sessions linked by a party that moved from one to another (an
+	// attended transfer, a merge into a conference, a parked call picked
+	// up; Status.PeerID), as far as the tracker saw them. It is the id of
+	// the journey's session that started first on the server, or this
+	// session's own id when it is linked to none.
+	JourneyID string
+	// LinkedSessions lists, sorted, the sessions this one is directly
+	// linked to, in either direction (nil when none).
+	LinkedSessions []string
 	// Partial is set when transitions of the call may have been lost: a
 	// resync (Reconcile) touched the call, it was evicted, it had more
 	// parties than the cap (WithMaxParties), or a notification came out of
@@ -209,6 +219,7 @@ func (c *call) summary(k ChangeKind) *CallSummary {
 	s.TelephonySessionID = c.id
 	s.Start, s.Answer, s.End = fromNanos(c.start), fromNanos(c.answer), fromNanos(c.end)
 	s.Partial = c.partial || c.dropped > 0 || k == KindEvicted || k == KindResync
+	s.JourneyID, s.LinkedSessions = c.journey(), c.linkedSessions()
 	if len(c.parties) > 0 {
 		p := &c.parties[0].p
 		s.Direction, s.Caller, s.Callee = p.Direction, p.From, p.To
