@@ -188,6 +188,54 @@ type InfoLine struct {
 	Value string `json:"value,omitempty"`
 }
 
+// Local returns the party's own end of the call: To for an inbound party,
+// From for an outbound one.
+func (p *Party) Local() Endpoint {
+	if p.Direction == Outbound {
+		return p.From
+	}
+	return p.To
+}
+
+// Remote returns who is on the other end of the call for this party: From
+// (the caller) for an inbound party, To (the callee) for an outbound one.
+func (p *Party) Remote() Endpoint {
+	if p.Direction == Outbound {
+		return p.To
+	}
+	return p.From
+}
+
+// localParty returns the party of extension extensionID among parties:
+// the first one still in the call (status not final), else the last one
+// that was, or nil when none belongs to the extension or extensionID is
+// empty.
+func localParty(parties []Party, extensionID string) *Party {
+	if extensionID == "" {
+		return nil
+	}
+	var last *Party
+	for i := range parties {
+		p := &parties[i]
+		if p.ExtensionID != extensionID {
+			continue
+		}
+		if !p.Status.Code.Final() {
+			return p
+		}
+		last = p
+	}
+	return last
+}
+
+// LocalParty returns the subscriber's own party in the session: the party
+// of extension extensionID (the extension the subscription watches), the
+// first one still in the call when there are several, else the last one
+// that left. It returns nil when no party belongs to the extension.
+func (s *Session) LocalParty(extensionID string) *Party {
+	return localParty(s.Parties, extensionID)
+}
+
 // Party returns the party with the given id, or nil.
 func (s *Session) Party(id string) *Party {
 	for i := range s.Parties {

@@ -38,6 +38,16 @@ type CallSummary struct {
 	Parties []PartySummary
 	// Outcome says how the call ended.
 	Outcome Outcome
+	// JourneyID is shared by every session of one caller's journey: the
+	// sessions linked by a party that moved from one to another (an
+	// attended transfer, a merge into a conference, a parked call picked
+	// up; Status.PeerID), as far as the tracker saw them. It is the id of
+	// the journey's session that started first on the server, or this
+	// session's own id when it is linked to none.
+	JourneyID string
+	// LinkedSessions lists, sorted, the sessions this one is directly
+	// linked to, in either direction (nil when none).
+	LinkedSessions []string
 	// Partial is set when transitions of the call may have been lost: a
 	// resync (Reconcile) touched the call, it was evicted, it had more
 	// parties than the cap (WithMaxParties), or a notification came out of
@@ -205,12 +215,11 @@ func (c *call) note(ps *partyState, code StatusCode, at int64) {
 
 // summary builds the summary of c, which ends with a change of kind k.
 func (c *call) summary(k ChangeKind) *CallSummary {
-	s := &CallSummary{
-		TelephonySessionID: c.id,
-		Start:              fromNanos(c.start), Answer: fromNanos(c.answer), End: fromNanos(c.end),
-		Partial: c.partial || c.dropped > 0 || k == KindEvicted || k == KindResync,
-		Parties: make([]PartySummary, len(c.parties)),
-	}
+	s := newSummary(len(c.parties))
+	s.TelephonySessionID = c.id
+	s.Start, s.Answer, s.End = fromNanos(c.start), fromNanos(c.answer), fromNanos(c.end)
+	s.Partial = c.partial || c.dropped > 0 || k == KindEvicted || k == KindResync
+	s.JourneyID, s.LinkedSessions = c.journey(), c.linkedSessions()
 	if len(c.parties) > 0 {
 		p := &c.parties[0].p
 		s.Direction, s.Caller, s.Callee = p.Direction, p.From, p.To
@@ -219,12 +228,8 @@ func (c *call) summary(k ChangeKind) *CallSummary {
 	for i := range c.parties {
 		ps := &c.parties[i]
 		p := &ps.p
-		e := p.From
-		if p.Direction == Inbound {
-			e = p.To
-		}
 		s.Parties[i] = PartySummary{
-			PartyID: p.ID, ExtensionID: p.ExtensionID, Direction: p.Direction, Endpoint: e,
+			PartyID: p.ID, ExtensionID: p.ExtensionID, Direction: p.Direction, Endpoint: p.Local(),
 			Ring: time.Duration(ps.ring), Talk: time.Duration(ps.talk), Hold: time.Duration(ps.hold),
 			Answered: ps.answered, Status: p.Status.Code, Reason: p.Status.Reason,
 			MissedCall: p.MissedCall, Peer: p.Status.PeerID,
@@ -244,6 +249,36 @@ func (c *call) summary(k ChangeKind) *CallSummary {
 		s.Outcome = c.outcome()
 	}
 	return s
+}
+
+// newSummary returns a zero summary whose Parties has length and capacity
+// n. For the common calls of up to four parties, the summary and its
+// parties are one allocation.
+func newSummary(n int) *CallSummary {
+	switch {
+	case n <= 1:
+		v := new(struct {
+			s CallSummary
+			p [1]PartySummary
+		})
+		v.s.Parties = v.p[:n:n]
+		return &v.s
+	case n == 2:
+		v := new(struct {
+			s CallSummary
+			p [2]PartySummary
+		})
+		v.s.Parties = v.p[:]
+		return &v.s
+	case n <= 4:
+		v := new(struct {
+			s CallSummary
+			p [4]PartySummary
+		})
+		v.s.Parties = v.p[:n:n]
+		return &v.s
+	}
+	return &CallSummary{Parties: make([]PartySummary, n)}
 }
 
 // outcome names how c ended. It depends only on the parties' final

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ringwatch/ringwatch/internal/testkit/callscript"
 	"github.com/ringwatch/ringwatch/telephony"
@@ -201,7 +202,7 @@ func TestSummaryShippedAnyOrder(t *testing.T) {
 
 					win := shippedTracker(telephony.WithReorderWindow(time.Hour))
 					applyEach(win, evs)
-					if d := cmp.Diff(ref, summariesOf(t, w+" window", lbl, win.Flush())); d != "" {
+					if d := cmp.Diff(ref, summariesOf(t, w+" window", lbl, win.Flush()), ignoreJourney); d != "" {
 						t.Fatalf("%s: summaries (-in order +window):\n%s", w, d)
 					}
 
@@ -256,8 +257,16 @@ func TestSummaryShippedAnyOrder(t *testing.T) {
 	}
 }
 
+// ignoreJourney leaves out of a comparison of summaries what depends on
+// the order the sessions of a journey came in relative to each other: a
+// summary made when its call ended names only the links seen by then (see
+// TestSummaryJourneys for the links in order).
+var ignoreJourney = cmpopts.IgnoreFields(telephony.CallSummary{}, "JourneyID", "LinkedSessions")
+
 // normalised returns s without what depends on which party came first:
-// parties sorted by id, caller, callee and direction cleared.
+// parties sorted by id, caller, callee and direction cleared, and without
+// what depends on the order of the sessions of one journey (JourneyID,
+// LinkedSessions).
 func normalised(s *telephony.CallSummary) telephony.CallSummary {
 	c := *s
 	c.Parties = slices.Clone(s.Parties)
@@ -271,5 +280,59 @@ func normalised(s *telephony.CallSummary) telephony.CallSummary {
 		return 0
 	})
 	c.Caller, c.Callee, c.Direction = telephony.Endpoint{}, telephony.Endpoint{}, ""
+	c.JourneyID, c.LinkedSessions = "", nil
 	return c
+}
+
+// shippedJourneys declares, per shipped scenario, the calls (by label) of
+// one caller's journey, linked by a party that moved between them; every
+// other call is a journey of its own.
+var shippedJourneys = map[string][]string{
+	"attended-transfer": {"call", "consult"},
+	"park-pickup":       {"call", "pickup"},
+	"conference":        {"first", "second", "conf"},
+}
+
+// TestSummaryJourneys: every shipped scenario, in order, as the account
+// sees it: the calls of one journey (attended transfer, park pick-up,
+// conference) share one JourneyID, the id of the journey's first session,
+// and each names at least one of the others in LinkedSessions and none
+// outside; every other call is its own journey, linked to none.
+func TestSummaryJourneys(t *testing.T) {
+	for _, sc := range callscript.Scenarios() {
+		t.Run(sc.Name, func(t *testing.T) {
+			r := runShipped(t, sc, 0)
+			lbl := labelsOf(r.Events)
+			in := deliveries(r.Events, viewsOf(r.Events)[0])
+			sums := summariesOf(t, "account", lbl, applyEach(shippedTracker(), in))
+			group := shippedJourneys[sc.Name]
+			var journey string
+			if len(group) > 0 {
+				first := sums[group[0]]
+				if first == nil {
+					t.Fatalf("no summary for call %s", group[0])
+				}
+				journey = first.TelephonySessionID
+			}
+			for call, s := range sums {
+				if !slices.Contains(group, call) {
+					if s.JourneyID != s.TelephonySessionID || s.LinkedSessions != nil {
+						t.Errorf("call %s: journey %s, linked %v; want its own, none", call, s.JourneyID, s.LinkedSessions)
+					}
+					continue
+				}
+				if s.JourneyID != journey {
+					t.Errorf("call %s: journey %s (%s), want %s (%s)", call, s.JourneyID, lbl.call[s.JourneyID], journey, group[0])
+				}
+				if len(s.LinkedSessions) == 0 {
+					t.Errorf("call %s: no linked sessions", call)
+				}
+				for _, id := range s.LinkedSessions {
+					if !slices.Contains(group, lbl.call[id]) || id == s.TelephonySessionID {
+						t.Errorf("call %s: linked to %s (%s), outside its journey", call, id, lbl.call[id])
+					}
+				}
+			}
+		})
+	}
 }

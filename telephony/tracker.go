@@ -84,6 +84,9 @@ type Tracker struct {
 	cfg trackerConfig
 
 	calls map[string]*call
+	// peers maps sessions named as a peer but not yet tracked to their
+	// journey (see linkPeer); bounded like calls.
+	peers map[string]*pendingLink
 	// live is a circular list of the active calls, most recently updated
 	// first; done is one of the ended calls, most recently ended first.
 	// Each call is on exactly one of them (the list heads are sentinels),
@@ -134,6 +137,9 @@ type call struct {
 	// start, answer and end are the call's first event time, its first
 	// answer's and its latest, as Unix nanoseconds (0 if unknown).
 	start, answer, end int64
+	// link is the call's journey and linked sessions, nil until a party
+	// names another session as its peer.
+	link *callLink
 
 	prev, next *call
 }
@@ -453,6 +459,14 @@ func (t *Tracker) Stats() Stats {
 	return st
 }
 
+// LocalParty returns the subscriber's own party in the call: the party of
+// extension extensionID, the first one still in the call when there are
+// several, else the last one that left (see Session.LocalParty). It
+// returns nil when no party belongs to the extension.
+func (c *Call) LocalParty(extensionID string) *Party {
+	return localParty(c.Parties, extensionID)
+}
+
 func (c *call) snapshot() Call {
 	out := Call{
 		TelephonySessionID: c.id, SessionID: c.sessionID, Origin: c.origin,
@@ -588,6 +602,9 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 		t.stats.Applied++
 		if from == ps.p.Status.Code {
 			continue
+		}
+		if pid := ps.p.Status.PeerID; pid != nil {
+			t.linkPeer(c, pid.TelephonySessionID)
 		}
 		out = append(out, Change{
 			TelephonySessionID: c.id, PartyID: ps.p.ID, From: from, To: ps.p.Status.Code,
@@ -799,6 +816,9 @@ func (t *Tracker) newCall(id string, now time.Time, out []Change) (*call, []Chan
 	// most calls have two parties: room for them in one allocation
 	c := &call{id: id, started: now, parties: make([]partyState, 0, 2)}
 	t.calls[id] = c
+	if len(t.peers) > 0 {
+		t.adoptPending(c)
+	}
 	c.next, c.prev = c, c // detached; touch links it
 	return c, out
 }
@@ -829,6 +849,7 @@ func pushFront(head, c *call) {
 // forget removes c from the tracker.
 func (t *Tracker) forget(c *call) {
 	delete(t.calls, c.id)
+	t.dropPending(c)
 	unlink(c)
 	if c.ended {
 		t.nEnded--

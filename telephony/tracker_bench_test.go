@@ -57,29 +57,49 @@ func benchStream(calls int) []*Session {
 }
 
 // BenchmarkTrackerApply measures Apply on a realistic mix of the shipped
-// scenarios; AppendApply reuses the caller's buffer. Run with -cpu 1 for
-// the single-core figure.
+// scenarios; AppendApply reuses the caller's buffer. Live applies the same
+// stream without the notifications that end a party (Disconnected, Gone),
+// to an uncapped tracker, so no call ends: it measures what calls that
+// have not ended cost, without the summary built when a call ends. Run
+// with -cpu 1 for the single-core figure.
 func BenchmarkTrackerApply(b *testing.B) {
 	stream := benchStream(20000)
-	for _, reuse := range []bool{false, true} {
-		name := "Apply"
-		if reuse {
-			name = "AppendApply"
+	var live []*Session
+	for _, s := range stream {
+		if !s.Parties[0].Status.Code.Final() {
+			live = append(live, s)
 		}
-		b.Run(name, func(b *testing.B) {
+	}
+	for _, bc := range []struct {
+		name   string
+		reuse  bool
+		stream []*Session
+		opts   []TrackerOption
+	}{
+		{"Apply", false, stream, nil},
+		{"AppendApply", true, stream, nil},
+		{"Live", true, live, []TrackerOption{WithMaxCalls(0)}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			tr := NewTracker()
+			stream := bc.stream
+			tr := NewTracker(bc.opts...)
 			var buf []Change
 			i, changes := 0, 0
 			for b.Loop() {
 				if i == len(stream) {
 					b.StopTimer()
-					tr, i = NewTracker(), 0
+					tr, i = NewTracker(bc.opts...), 0
 					b.StartTimer()
 				}
-				if reuse {
+				if bc.reuse {
 					buf = tr.AppendApply(buf[:0], stream[i])
 					changes += len(buf)
+					for j := range buf {
+						if buf[j].CallEnded && bc.name == "Live" {
+							b.Fatalf("call %s ended in the live stream", buf[j].TelephonySessionID)
+						}
+					}
 				} else {
 					changes += len(tr.Apply(stream[i]))
 				}

@@ -21,6 +21,7 @@ type options struct {
 	listen    string        // webhook: the local address to serve on
 	seed      uint64        // embedded platform: seed of the scenario mix
 	verbose   bool          // log ringwatch's debug output to stderr
+	csv       string        // file to append one CSV row per ended call to; "": none
 }
 
 // errUsage marks a command line that cannot be run; its message is the
@@ -46,6 +47,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.listen, "listen", "", "webhook: the local address to serve the webhook on (default: :8080 with real RingCentral, a loopback port otherwise)")
 	fs.Uint64Var(&o.seed, "seed", 0, "embedded platform: seed of the scenario mix (0: a new one each run)")
 	fs.BoolVar(&o.verbose, "v", false, "log ringwatch's debug output to stderr")
+	fs.StringVar(&o.csv, "csv", "", "append one CSV row per ended call to this file (a header first when the file is new or empty)")
 	return fs
 }
 

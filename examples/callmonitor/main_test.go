@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/ringwatch/ringwatch/internal/testkit/leakcheck"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
+	"github.com/ringwatch/ringwatch/telephony"
 )
 
 // binDir holds the binary the tests build, once for all of them.
@@ -108,15 +111,16 @@ func TestCallmonitor(t *testing.T) {
 		t.Skip("builds and runs the binary for 5 s")
 	}
 	bin := build(t)
+	dir := t.TempDir()
 	cases := []struct {
 		name string
 		args []string
 		json bool
 	}{
-		{"websocket", []string{"-transport", "websocket"}, false},
+		{"websocket", []string{"-transport", "websocket", "-csv", filepath.Join(dir, "websocket.csv")}, false},
 		{"webhook", []string{"-transport", "webhook"}, false},
 		{"pubnub", []string{"-transport", "pubnub"}, false},
-		{"websocket-json-account-presence", []string{"-json", "-account", "-presence"}, true},
+		{"websocket-json-account-presence", []string{"-json", "-account", "-presence", "-csv", filepath.Join(dir, "json.csv")}, true},
 		{"webhook-json", []string{"-json", "-transport", "webhook"}, true},
 		{"pubnub-json", []string{"-json", "-transport", "pubnub"}, true},
 	}
@@ -148,6 +152,9 @@ func TestCallmonitor(t *testing.T) {
 			} else {
 				checkText(t, ls)
 			}
+			if i := slices.Index(tc.args, "-csv"); i >= 0 {
+				checkCSV(t, tc.args[i+1], countEnded(ls, tc.json))
+			}
 		})
 	}
 }
@@ -160,18 +167,77 @@ func checkText(t *testing.T, ls []string) {
 	if last := ls[len(ls)-1]; !strings.HasPrefix(last, "callmonitor: stopped (duration reached)") || !strings.Contains(last, "subscription removed") {
 		t.Errorf("last line %q does not report a clean stop", last)
 	}
-	var answered, ended int
-	for _, l := range ls {
+	var answered, ended, summaries int
+	for i, l := range ls {
 		if strings.Contains(l, "→ Answered") && strings.Contains(l, "answered") {
 			answered++
 		}
 		if strings.HasSuffix(l, "; call ended") {
 			ended++
+			// the summary line follows the change that ends the call
+			if i+1 >= len(ls) || !strings.Contains(ls[i+1], "  summary: ") {
+				t.Errorf("no summary line after the end of a call: %q", l)
+			}
+		}
+		if strings.Contains(l, "  summary: ") {
+			summaries++
+			if !strings.Contains(l, ", rang ") || !strings.Contains(l, ", talked ") || !strings.Contains(l, ", held ") {
+				t.Errorf("summary line without ring, talk and hold times: %q", l)
+			}
 		}
 	}
 	if answered == 0 || ended == 0 {
 		t.Errorf("%d answered and %d ended calls in:\n%s", answered, ended, strings.Join(ls, "\n"))
 	}
+	if summaries != ended {
+		t.Errorf("%d summary lines for %d ended calls", summaries, ended)
+	}
+}
+
+// checkCSV checks the -csv file: the header, then one row per ended call
+// (ended, as counted in the output), each with a known outcome.
+func checkCSV(t *testing.T, name string, ended int) {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("-csv file: %v", err)
+	}
+	if len(rows) == 0 || !slices.Equal(rows[0], csvHeader) {
+		t.Fatalf("-csv file does not start with the header: %v", rows)
+	}
+	if len(rows)-1 != ended || ended == 0 {
+		t.Errorf("-csv file has %d rows, want one per ended call (%d)", len(rows)-1, ended)
+	}
+	outcomes := map[string]bool{}
+	for o := telephony.OutcomeUnknown; o <= telephony.OutcomeAbandoned; o++ {
+		outcomes[o.String()] = true
+	}
+	for _, r := range rows[1:] {
+		if _, err := time.Parse(time.RFC3339Nano, r[0]); err != nil || r[1] == "" || r[2] == "" || !outcomes[r[6]] {
+			t.Errorf("-csv row %v: end time, session, journey or outcome wrong", r)
+		}
+		for _, c := range r[7:10] {
+			if v, err := strconv.ParseFloat(c, 64); err != nil || v < 0 {
+				t.Errorf("-csv row %v: duration %q", r, c)
+			}
+		}
+	}
+}
+
+// countEnded counts the changes that end a call in callmonitor's output.
+func countEnded(ls []string, jsonOut bool) int {
+	n := 0
+	for _, l := range ls {
+		if (jsonOut && strings.Contains(l, `"callEnded":true`)) || (!jsonOut && strings.HasSuffix(l, "; call ended")) {
+			n++
+		}
+	}
+	return n
 }
 
 // jsonKeys are the keys every line of a type has.
@@ -181,7 +247,9 @@ var jsonKeys = map[string][]string{
 	"call":     {"type", "time", "call", "telephonySessionId", "from", "to", "kind", "what", "callStarted", "callEnded"},
 	"presence": {"type", "time", "extensionId", "callRelated"},
 	"calls":    {"type", "time", "calls"},
-	"stop":     {"type", "time", "reason", "changes", "callsEnded", "active", "stats"},
+	"summary": {"type", "time", "call", "telephonySessionId", "journeyId", "outcome", "ringSeconds", "talkSeconds",
+		"holdSeconds", "parties", "partial"},
+	"stop": {"type", "time", "reason", "changes", "callsEnded", "active", "stats"},
 }
 
 func checkJSON(t *testing.T, ls []string) {
@@ -213,6 +281,10 @@ func checkJSON(t *testing.T, ls []string) {
 			}
 			if m["callEnded"] == true {
 				ended++
+				// the summary follows the change that ends the call
+				if i+1 >= len(ls) || !strings.Contains(ls[i+1], `"type":"summary"`) {
+					t.Errorf("line %d ends a call, the next is no summary", i+1)
+				}
 			}
 		}
 	}
@@ -221,6 +293,9 @@ func checkJSON(t *testing.T, ls []string) {
 	}
 	if !strings.Contains(ls[len(ls)-1], `"type":"stop"`) {
 		t.Errorf("last line is not the stop line: %s", ls[len(ls)-1])
+	}
+	if types["summary"] != ended {
+		t.Errorf("%d summaries for %d ended calls", types["summary"], ended)
 	}
 	if answered == 0 || ended == 0 || types["state"] == 0 {
 		t.Errorf("%d answered, %d ended, %d state lines in:\n%s", answered, ended, types["state"], strings.Join(ls, "\n"))
@@ -375,13 +450,19 @@ func TestRunInProcess(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	time.AfterFunc(3*time.Second, cancel) // as Ctrl-C would
+	// a file that has its header already gets rows appended, no second header
+	csvFile := filepath.Join(t.TempDir(), "calls.csv")
+	if err := os.WriteFile(csvFile, []byte(strings.Join(csvHeader, ",")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"-json", "-table", "1s", "-transport", "webhook", "-seed", "3"}, &stdout, &stderr)
+	code := run(ctx, []string{"-json", "-table", "1s", "-transport", "webhook", "-seed", "3", "-csv", csvFile}, &stdout, &stderr)
 	if code != exitOK || stderr.Len() != 0 {
 		t.Fatalf("run = %d, stderr %q", code, stderr.String())
 	}
 	ls := lines(stdout.String())
 	checkJSON(t, ls)
+	checkCSV(t, csvFile, countEnded(ls, true))
 	var stop stopLine
 	if err := json.Unmarshal([]byte(ls[len(ls)-1]), &stop); err != nil {
 		t.Fatal(err)

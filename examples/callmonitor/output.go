@@ -42,10 +42,7 @@ type callLine struct {
 // newCallLine describes one change.
 func newCallLine(now time.Time, c *notify.CallChange) callLine {
 	p := &c.Party
-	self, other := p.To, p.From // the party's own end, and the far end
-	if p.Direction == telephony.Outbound {
-		self, other = p.From, p.To
-	}
+	self, other := p.Local(), p.Remote() // the party's own end, and the far end
 	caller, callee := p.From, p.To
 	l := callLine{
 		Type:        "call",
@@ -193,11 +190,7 @@ func endpoint(e telephony.Endpoint) string {
 
 // partyLabel names a party by its own end of the call.
 func partyLabel(p *telephony.Party) string {
-	self := p.To
-	if p.Direction == telephony.Outbound {
-		self = p.From
-	}
-	if s := endpoint(self); s != "" {
+	if s := endpoint(p.Local()); s != "" {
 		return s
 	}
 	if p.ExtensionID != "" {

@@ -85,8 +85,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			m.names[e.ID] = e.Name + " (" + e.Number + ")"
 		}
 	}
+	if o.csv != "" {
+		l, err := openCSV(o.csv)
+		if err != nil {
+			fmt.Fprintln(stderr, "callmonitor: -csv:", err)
+			return exitError
+		}
+		m.csv = l
+	}
 	m.cfg = cfg
-	return m.run(ctx)
+	code := m.run(ctx)
+	if m.csv != nil {
+		if err := m.csv.close(); err != nil {
+			fmt.Fprintln(stderr, "callmonitor: -csv:", err)
+			code = max(code, exitError)
+		}
+	}
+	return code
 }
 
 // configFromEnv reads RingCentral's credentials when any RC_* variable is
@@ -119,6 +134,7 @@ type monitor struct {
 
 	names   map[string]string // extension id → "Name (number)", for presence lines
 	stopMix func()            // stops the embedded platform's calls; nil until they start
+	csv     *csvLog           // -csv; nil without it
 	changes int
 	ended   int
 }
@@ -228,6 +244,13 @@ func (m *monitor) event(ctx context.Context, now time.Time, ev notify.Event) {
 		}
 		m.learn(&ev.Party)
 		m.out.call(newCallLine(now, ev))
+		if ev.Summary != nil {
+			l := newSummaryLine(now, ev.Summary)
+			m.out.summary(l)
+			if m.csv != nil {
+				m.csv.row(l)
+			}
+		}
 	case *notify.PresenceChange:
 		if ev.Empty() {
 			return
