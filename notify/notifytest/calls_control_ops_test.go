@@ -4,9 +4,14 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ringwatch/ringwatch"
+	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/notify/notifytest"
+	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/telephony"
 )
 
@@ -299,5 +304,53 @@ func TestControlCallOutAndConference(t *testing.T) {
 	f.call(t, "a", telephony.Answered, telephony.OriginCall)
 	if _, err := f.c.BringIn(ctx, conf.TelephonySessionID, "a", "a-p"); err != nil {
 		t.Errorf("bring-in to the new conference: %v", err)
+	}
+}
+
+// A bridge publishes the moved party's new party (in the target session)
+// before its Gone one, each with its session's next sequence; a call-out
+// publishes its parties; a flip publishes nothing.
+func TestControlMoreNotifications(t *testing.T) {
+	p, _ := start(t)
+	hook := newScriptHook(t)
+	sub := create(t, p, token(t, p, p.Owner().ID), webhookReq(hook.srv.URL, time.Hour,
+		subscription.AccountTelephonySessions()))
+	f := &opsFixture{p: p, c: telephony.NewClient(ringwatch.NewClient(p.Config())), exts: p.Extensions()}
+	ctx := context.Background()
+	f.call(t, "a", telephony.Answered, telephony.OriginCall)
+	f.call(t, "b", telephony.Answered, telephony.OriginCall)
+	if err := f.c.Flip(ctx, "a", "a-p", "1"); err != nil {
+		t.Fatal(err)
+	}
+	np, err := f.c.Bridge(ctx, "a", "a-p", "b", "b-p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.c.CallOut(ctx, telephony.CallOutRequest{From: telephony.CallOutFrom{DeviceID: "d-1"},
+		To: telephony.CallOutTo{ExtensionNumber: f.exts[1].Number}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type note struct {
+		Session, Party string
+		Seq            int64
+		Code           telephony.StatusCode
+	}
+	var got []note
+	for _, ev := range hook.wait(t, 4)[sub.ID] {
+		te, ok := ev.(*notify.TelephonyEvent)
+		if !ok || len(te.Body.Parties) != 1 {
+			t.Fatalf("got %#v", ev)
+		}
+		got = append(got, note{te.Body.TelephonySessionID, te.Body.Parties[0].ID, te.Body.Sequence, te.Body.Parties[0].Status.Code})
+	}
+	want := []note{
+		{"b", np.ID, 2, telephony.Answered},
+		{"a", "a-p", 2, telephony.Gone},
+		{out.TelephonySessionID, out.Parties[0].ID, 1, telephony.Proceeding},
+		{out.TelephonySessionID, out.Parties[1].ID, 1, telephony.Proceeding},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("notifications (-want +got):\n%s", diff)
 	}
 }
