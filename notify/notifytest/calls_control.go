@@ -61,6 +61,7 @@ func (p *Platform) controlRoutes() {
 	p.route("POST "+party+"/reject", groupLight, true, p.partyOp(rejectOp))
 	p.route("PATCH "+party, groupLight, true, p.partyOp(updateOp))
 	p.route("DELETE /restapi/v1.0/account/{account}/telephony/sessions/{session}", groupLight, true, p.serveDrop)
+	p.moreControlRoutes()
 }
 
 // controlFunc changes the party pid of s (a copy, stored afterwards) for
@@ -318,6 +319,20 @@ func (p *Platform) forwardOp(s *telephony.Session, pid string, _ *caller, body [
 
 // partyOp serves one party operation against the model.
 func (p *Platform) partyOp(f controlFunc) apiHandler {
+	return p.partyOpAnswer(func(s *telephony.Session, pid string, c *caller, body []byte, _ *http.Request) ([]string, any, *apiError) {
+		changed, e := f(s, pid, c, body)
+		return changed, nil, e
+	})
+}
+
+// answerFunc is a controlFunc that may choose its answer: a nil answer is
+// the last changed party (the party pid when nothing changed), an
+// int answer is a status without a body. An operation that changes no
+// party neither bumps the sequence nor publishes.
+type answerFunc func(s *telephony.Session, pid string, c *caller, body []byte, r *http.Request) ([]string, any, *apiError)
+
+// partyOpAnswer serves one party operation against the model.
+func (p *Platform) partyOpAnswer(f answerFunc) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request, c *caller) {
 		if !p.accountOK(w, r) {
 			return
@@ -342,20 +357,35 @@ func (p *Platform) partyOp(f controlFunc) apiHandler {
 			return
 		}
 		s := cloneSession(old)
-		changed, e := f(s, pid, c, body)
+		changed, out, e := f(s, pid, c, body, r)
 		if e != nil {
 			p.mu.Unlock()
 			e.write(w)
 			return
 		}
-		s.Sequence++
-		s.EventTime = now
-		p.calls.sessions[sid] = s
-		rp := p.restParty(*s.Party(changed[len(changed)-1]))
-		note := p.changedParties(s, changed)
+		var note *telephony.Session
+		if len(changed) > 0 {
+			s.Sequence++
+			s.EventTime = now
+			p.calls.sessions[sid] = s
+			note = p.changedParties(s, changed)
+		}
+		if out == nil {
+			last := pid
+			if len(changed) > 0 {
+				last = changed[len(changed)-1]
+			}
+			out = p.restParty(*s.Party(last))
+		}
 		p.mu.Unlock()
-		writeJSON(w, http.StatusOK, rp)
-		_ = p.publishSession(r.Context(), note) // logged
+		if status, ok := out.(int); ok {
+			w.WriteHeader(status)
+		} else {
+			writeJSON(w, http.StatusOK, out)
+		}
+		if note != nil {
+			_ = p.publishSession(r.Context(), note) // logged
+		}
 	}
 }
 
