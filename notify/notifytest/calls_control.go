@@ -365,7 +365,7 @@ func (p *Platform) partyOpAnswer(f answerFunc) apiHandler {
 		}
 		var note *telephony.Session
 		if len(changed) > 0 {
-			s.Sequence++
+			s.Sequence += int64(max(len(changed), 1)) // one sequence number per notification
 			s.EventTime = now
 			p.calls.sessions[sid] = s
 			note = p.changedParties(s, changed)
@@ -408,9 +408,13 @@ func (p *Platform) changedParties(s *telephony.Session, ids []string) *telephony
 // first error.
 func (p *Platform) publishSession(ctx context.Context, s *telephony.Session) error {
 	var first error
-	for _, pt := range s.Parties {
+	for i, pt := range s.Parties {
 		one := *s
 		one.Parties = []telephony.Party{pt}
+		// RingCentral numbers every notification: the parties of one
+		// change get consecutive sequence numbers ending at s.Sequence, in
+		// the order they go out.
+		one.Sequence = s.Sequence - int64(len(s.Parties)-1-i)
 		res := "/restapi/v1.0/account/" + p.set.accountID + "/telephony/sessions"
 		if pt.ExtensionID != "" {
 			res = "/restapi/v1.0/account/" + p.set.accountID + "/extension/" + pt.ExtensionID + "/telephony/sessions"
@@ -447,7 +451,7 @@ func (p *Platform) serveDrop(w http.ResponseWriter, r *http.Request, _ *caller) 
 			changed = append(changed, s.Parties[i].ID)
 		}
 	}
-	s.Sequence++
+	s.Sequence += int64(max(len(changed), 1)) // one sequence number per notification
 	s.EventTime = now
 	delete(p.calls.sessions, sid)
 	note := p.changedParties(s, changed)
@@ -471,6 +475,9 @@ func (p *Platform) StartCall(ctx context.Context, s telephony.Session) error {
 	now := p.now()
 	if s.EventTime.IsZero() {
 		s.EventTime = now
+	}
+	if n := len(s.Parties); n > 1 {
+		s.Sequence += int64(n - 1) // one sequence number per party's notification
 	}
 	if err := p.SetSession(s); err != nil {
 		return err

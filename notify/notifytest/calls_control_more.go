@@ -475,6 +475,7 @@ func (p *Platform) serveCallOut(w http.ResponseWriter, r *http.Request, c *calle
 		callee.ID = newPartyID(s)
 		s.Parties = append(s.Parties, *callee)
 	}
+	s.Sequence = int64(len(s.Parties)) // one sequence number per party's notification
 	p.calls.sessions[s.TelephonySessionID] = s
 	out := struct {
 		Session restSession `json:"session"`

@@ -348,7 +348,7 @@ func TestControlMoreNotifications(t *testing.T) {
 		{"b", np.ID, 2, telephony.Answered},
 		{"a", "a-p", 2, telephony.Gone},
 		{out.TelephonySessionID, out.Parties[0].ID, 1, telephony.Proceeding},
-		{out.TelephonySessionID, out.Parties[1].ID, 1, telephony.Proceeding},
+		{out.TelephonySessionID, out.Parties[1].ID, 2, telephony.Proceeding}, // one sequence number per notification
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("notifications (-want +got):\n%s", diff)

@@ -46,14 +46,17 @@ func TestControlChangesTheModel(t *testing.T) {
 			return c.Transfer(ctx, "s-1", "p-1", telephony.Target{ExtensionNumber: exts[1].Number})
 		}, telephony.Disconnected},
 	}
+	// One sequence number per notification: the transfer notifies two
+	// parties (the target ringing, then the transferring party leaving).
+	wantSeq := []int64{2, 3, 4, 6}
 	for i, st := range steps {
 		pt, err := st.call()
 		if err != nil || pt.Status.Code != st.want {
 			t.Fatalf("%s: %+v, %v", st.name, pt, err)
 		}
 		s, _ := p.Session("s-1")
-		if s.Sequence != int64(i+2) {
-			t.Errorf("%s: sequence %d, want %d", st.name, s.Sequence, i+2)
+		if s.Sequence != wantSeq[i] {
+			t.Errorf("%s: sequence %d, want %d", st.name, s.Sequence, wantSeq[i])
 		}
 	}
 	s, _ := p.Session("s-1")

@@ -79,7 +79,7 @@ func (p *Platform) timeOut(sid string, seq int64) bool {
 		pt.Park = nil
 		changed = append(changed, pt.ID)
 	}
-	s.Sequence++
+	s.Sequence += int64(max(len(changed), 1)) // one sequence number per notification
 	s.EventTime = now
 	delete(p.calls.sessions, sid)
 	note := p.changedParties(s, changed)

@@ -47,10 +47,10 @@ func TestStartCallForTimesOut(t *testing.T) {
 		got = append(got, note{pt.ID, te.Body.Sequence, pt.Status.Code, pt.Status.Reason})
 	}
 	want := []note{
-		{"t-1-a", 1, telephony.Proceeding, ""},
-		{"t-1-b", 1, telephony.Hold, ""},
-		{"t-1-a", 2, telephony.Disconnected, telephony.ReasonNoAnswer},
-		{"t-1-b", 2, telephony.Disconnected, telephony.ReasonCallFinished},
+		{"t-1-a", 1, telephony.Proceeding, ""}, // one sequence number per notification
+		{"t-1-b", 2, telephony.Hold, ""},
+		{"t-1-a", 3, telephony.Disconnected, telephony.ReasonNoAnswer},
+		{"t-1-b", 4, telephony.Disconnected, telephony.ReasonCallFinished},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("notifications (-want +got):\n%s", diff)

@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
+	"slices"
+	"sort"
+	"time"
 
 	pn "github.com/pubnub/go/v7"
 	"github.com/ringwatch/ringwatch/internal/rcaes"
@@ -18,21 +21,59 @@ type statusEvent struct {
 	st *pn.PNStatus
 }
 
+// reorderDelay is how long pump holds a message for the ones announced
+// with it: pubnub/go announces every message of a poll from its own
+// goroutine, so they reach the listener in any order, and RingCentral's
+// notifications of one change (a blind transfer's two parties, say) would
+// otherwise reach the tracker swapped. maxHeld bounds the messages held.
+const (
+	reorderDelay = 50 * time.Millisecond
+	maxHeld      = 1024
+)
+
 // pump drains every listener channel of one session at once: the SDK
 // announces each value from its own goroutine on an unbuffered channel, so
-// an unread channel parks goroutines. Messages go to the sink in the order
-// received; statuses go to the control loop.
+// an unread channel parks goroutines. Messages go to the sink in timetoken
+// order: each is held for reorderDelay after the first of a burst, then the
+// burst is delivered sorted (a message older than one already delivered
+// goes out as it comes). Statuses go to the control loop.
 //
 // Deliveries use runCtx, not the session's ctx, so that retiring a session
 // (on a new subscribe key) does not drop a message already read.
 func (t *Transport) pump(ctx, runCtx context.Context, s *session) {
 	defer close(s.done)
+	var held []*pn.PNMessage
+	timer := time.NewTimer(reorderDelay)
+	timer.Stop()
+	defer timer.Stop()
+	var due <-chan time.Time
+	flush := func() {
+		for i, m := range held {
+			t.message(runCtx, m)
+			held[i] = nil
+		}
+		held, due = held[:0], nil
+	}
+	defer flush()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case m := <-s.l.Message:
-			t.message(runCtx, m)
+			if m == nil {
+				continue
+			}
+			if len(held) >= maxHeld {
+				flush()
+			}
+			i := sort.Search(len(held), func(i int) bool { return held[i].Timetoken > m.Timetoken })
+			held = slices.Insert(held, i, m)
+			if due == nil {
+				timer.Reset(reorderDelay)
+				due = timer.C
+			}
+		case <-due:
+			flush()
 		case st := <-s.l.Status:
 			if st == nil {
 				continue
