@@ -232,12 +232,7 @@ func TestRenewalChangesChannelAndKey(t *testing.T) {
 	s.waitFor(t, "the message after the key change", func() bool {
 		return slices.Contains(s.messages(), envelope("after-key-change"))
 	})
-	var got []string
-	for _, m := range s.messages() {
-		if !slices.Contains(got, m) {
-			got = append(got, m)
-		}
-	}
+	got := distinct(s.messages())
 	if diff := cmp.Diff([]string{envelope("after-channel-change"), envelope("after-key-change")}, got); diff != "" {
 		t.Errorf("distinct messages (-want +got):\n%s", diff)
 	}
@@ -292,9 +287,11 @@ func TestRenew404RecreatesWithGap(t *testing.T) {
 		t.Fatalf("subscription = %q, want sub-2", tr.SubscriptionID())
 	}
 	e.publish(t, "sub-2", envelope("after-recreate"))
-	got := s.waitMessages(t, 1)
+	// At least once: after a re-subscribe pubnub/go may poll twice and
+	// announce the message twice (notify drops the repeat by uuid).
+	got := distinct(s.waitMessages(t, 1))
 	if diff := cmp.Diff([]string{envelope("after-recreate")}, got); diff != "" {
-		t.Errorf("messages (-want +got):\n%s", diff)
+		t.Errorf("distinct messages (-want +got):\n%s", diff)
 	}
 	closeAndCheck(t, e, tr, before)
 
@@ -362,4 +359,16 @@ func TestOpenErrors(t *testing.T) {
 	if n := tr.Stats().Instances; n != 0 {
 		t.Errorf("instances = %d, want 0", n)
 	}
+}
+
+// distinct returns ms without repeats, in order: the transport delivers at
+// least once, and the tests check what arrived, not how often.
+func distinct(ms []string) []string {
+	var out []string
+	for _, m := range ms {
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
