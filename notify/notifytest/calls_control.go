@@ -344,19 +344,15 @@ func (p *Platform) partyOpAnswer(f answerFunc) apiHandler {
 		}
 		sid, pid := r.PathValue("session"), r.PathValue("party")
 		now := p.now()
-		p.mu.Lock()
-		old, ok := p.calls.sessions[sid]
-		if !ok {
-			p.mu.Unlock()
-			notFound("telephonySessionId").write(w)
+		s := p.sessionForUpdate(w, sid)
+		if s == nil {
 			return
 		}
-		if old.Party(pid) == nil {
+		if s.Party(pid) == nil {
 			p.mu.Unlock()
 			notFound("partyId").write(w)
 			return
 		}
-		s := cloneSession(old)
 		changed, out, e := f(s, pid, c, body, r)
 		if e != nil {
 			p.mu.Unlock()
@@ -429,6 +425,20 @@ func (p *Platform) publishSession(ctx context.Context, s *telephony.Session) err
 	return first
 }
 
+// sessionForUpdate locks p.mu and returns a copy of session sid for a
+// control request to change; when there is none it answers 404, unlocks
+// and returns nil. The caller unlocks p.mu otherwise.
+func (p *Platform) sessionForUpdate(w http.ResponseWriter, sid string) *telephony.Session {
+	p.mu.Lock()
+	old, ok := p.calls.sessions[sid]
+	if !ok {
+		p.mu.Unlock()
+		notFound("telephonySessionId").write(w)
+		return nil
+	}
+	return cloneSession(old)
+}
+
 // serveDrop is DELETE …/telephony/sessions/{session}.
 func (p *Platform) serveDrop(w http.ResponseWriter, r *http.Request, _ *caller) {
 	if !p.accountOK(w, r) {
@@ -436,14 +446,10 @@ func (p *Platform) serveDrop(w http.ResponseWriter, r *http.Request, _ *caller) 
 	}
 	sid := r.PathValue("session")
 	now := p.now()
-	p.mu.Lock()
-	old, ok := p.calls.sessions[sid]
-	if !ok {
-		p.mu.Unlock()
-		notFound("telephonySessionId").write(w)
+	s := p.sessionForUpdate(w, sid)
+	if s == nil {
 		return
 	}
-	s := cloneSession(old)
 	var changed []string
 	for i := range s.Parties {
 		if !s.Parties[i].Status.Code.Final() {

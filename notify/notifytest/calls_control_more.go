@@ -393,14 +393,10 @@ func (p *Platform) serveSuperviseSession(w http.ResponseWriter, r *http.Request,
 	}
 	sid := r.PathValue("session")
 	now := p.now()
-	p.mu.Lock()
-	old, ok := p.calls.sessions[sid]
-	if !ok {
-		p.mu.Unlock()
-		notFound("telephonySessionId").write(w)
+	s := p.sessionForUpdate(w, sid)
+	if s == nil {
 		return
 	}
-	s := cloneSession(old)
 	id, e := p.supervise(s, c, body, true)
 	if e != nil {
 		p.mu.Unlock()
