@@ -57,6 +57,31 @@ type ownerConfig struct {
 	checkInterval            time.Duration
 	minBackoff, maxBackoff   time.Duration
 	log                      *slog.Logger
+	onGap                    func(OwnerGap)
+}
+
+// OwnerGap says that the owner replaced a subscription that RingCentral
+// had blacklisted or lost (or that a new configuration replaced):
+// notifications between Since and Until may have been lost, and the
+// group's call state should be resynchronised from REST, as a
+// transport.Gap makes notify do.
+type OwnerGap struct {
+	// Since is when the old subscription was last known good (its
+	// blacklisting time when RingCentral gives it); Until is when the new
+	// one was created.
+	Since, Until time.Time
+	// SubscriptionID is the new subscription's id.
+	SubscriptionID string
+	// Reason is "not found", "blacklisted" (or another status in lower
+	// case), or "configuration changed".
+	Reason string
+}
+
+// WithOwnerGapFunc makes the owner call f after it replaced a lost or
+// blacklisted subscription, on its own goroutine: f should hand the gap
+// on (to the members, for a resync) and return quickly.
+func WithOwnerGapFunc(f func(OwnerGap)) OwnerOption {
+	return func(c *ownerConfig) { c.onGap = f }
 }
 
 // WithOwnerBuckets names the lease's bucket and the record's bucket
@@ -351,6 +376,9 @@ type ownerTenure struct {
 	id     string
 	expiry time.Time     // local time when the subscription expires
 	life   time.Duration // lifetime granted at the last create or renew
+	// lastGood is when the subscription was last known good (created,
+	// renewed or read back active).
+	lastGood time.Time
 }
 
 // set records a subscription's id and expiry from RingCentral's answer.
@@ -523,29 +551,39 @@ func (o *Owner) establish(ctx context.Context, t *ownerTenure) error {
 	id := t.rec.SubscriptionID
 	switch {
 	case id == "":
-		return o.create(ctx, t, "none recorded")
+		return o.create(ctx, t, "none recorded", time.Time{})
 	case t.rec.Fingerprint != o.fp:
 		o.cfg.log.Warn("relay: owner: configuration changed; replacing the subscription", "subscription", id)
+		since := time.Now()
 		o.deleteQuietly(ctx, id)
-		return o.create(ctx, t, "configuration changed")
+		return o.create(ctx, t, "configuration changed", since)
+	}
+	// The record's last renewal is the last time the subscription was
+	// known good.
+	since := t.rec.RenewedAt
+	if since.IsZero() {
+		since = time.Now()
 	}
 	info, err := o.api.Get(ctx, id)
 	switch {
 	case errors.Is(err, subscription.ErrNotFound):
 		o.cfg.log.Warn("relay: owner: recorded subscription not found; creating one", "subscription", id)
-		return o.create(ctx, t, "not found")
+		return o.create(ctx, t, "not found", since)
 	case err != nil:
 		return fmt.Errorf("relay: owner: read subscription %s: %w", id, err)
 	case info.Status != subscription.Active && info.Status != "":
 		o.cfg.log.Warn("relay: owner: recorded subscription not active; replacing it", "subscription", id, "status", string(info.Status))
+		if b := info.BlacklistedData; b != nil && !b.BlacklistedAt.IsZero() {
+			since = b.BlacklistedAt
+		}
 		o.deleteQuietly(ctx, id)
-		return o.create(ctx, t, strings.ToLower(string(info.Status)))
+		return o.create(ctx, t, strings.ToLower(string(info.Status)), since)
 	}
 	t.set(info, o.cfg.expiresIn)
 	o.setSubscriptionID(t.id)
 	err = o.renew(ctx, t)
 	if errors.Is(err, subscription.ErrNotFound) {
-		return o.create(ctx, t, "not found")
+		return o.create(ctx, t, "not found", since)
 	}
 	if err != nil {
 		return err
@@ -557,7 +595,10 @@ func (o *Owner) establish(ctx context.Context, t *ownerTenure) error {
 
 // create creates a subscription and records it; one that cannot be
 // recorded is deleted, since no successor could find it.
-func (o *Owner) create(ctx context.Context, t *ownerTenure, reason string) error {
+//
+// A subscription that replaces one lost since a known time (not zero)
+// reports that gap (WithOwnerGapFunc).
+func (o *Owner) create(ctx context.Context, t *ownerTenure, reason string, since time.Time) error {
 	req := subscription.CreateRequest{
 		EventFilters: slices.Clone(o.filters),
 		DeliveryMode: subscription.DeliveryMode{
@@ -586,7 +627,11 @@ func (o *Owner) create(ctx context.Context, t *ownerTenure, reason string) error
 	}
 	o.creates.Add(1)
 	o.setSubscriptionID(t.id)
+	t.lastGood = time.Now()
 	o.cfg.log.Info("relay: owner: created the subscription", "subscription", t.id, "reason", reason, "holder", o.lease.Holder())
+	if !since.IsZero() && o.cfg.onGap != nil {
+		o.cfg.onGap(OwnerGap{Since: since, Until: t.lastGood, SubscriptionID: t.id, Reason: reason})
+	}
 	return nil
 }
 
@@ -600,6 +645,7 @@ func (o *Owner) renew(ctx context.Context, t *ownerTenure) error {
 		t.set(info, o.cfg.expiresIn)
 	}
 	o.renewals.Add(1)
+	t.lastGood = time.Now()
 	o.cfg.log.Debug("relay: owner: subscription renewed", "subscription", t.id)
 	if err := o.save(ctx, t); err != nil {
 		if errors.Is(err, errOwnerFenced) {
@@ -627,6 +673,7 @@ func (o *Owner) check(ctx context.Context, t *ownerTenure) (reason string, err e
 	// The lifetime granted at the last renewal stays: the renewal time
 	// keeps to it.
 	life := t.life
+	t.lastGood = time.Now()
 	t.set(info, o.cfg.expiresIn)
 	if life > 0 {
 		t.life = life
@@ -642,7 +689,8 @@ func (o *Owner) replace(ctx context.Context, t *ownerTenure, reason string) erro
 		o.deleteQuietly(ctx, t.id)
 	}
 	o.setSubscriptionID("")
-	if err := o.retry(ctx, "re-create the subscription", func() error { return o.create(ctx, t, reason) }); err != nil {
+	since := t.lastGood
+	if err := o.retry(ctx, "re-create the subscription", func() error { return o.create(ctx, t, reason, since) }); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}

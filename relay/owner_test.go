@@ -290,9 +290,11 @@ func TestOwnerReplacesBlacklistedSubscription(t *testing.T) {
 	leakcheck.Check(t)
 	s := leaseTestServer(t)
 	env := newOwnerTestEnv(t)
-	a := startOwner(t, s, env, "a")
+	gaps := make(chan OwnerGap, 4)
+	a := startOwner(t, s, env, "a", WithOwnerGapFunc(func(g OwnerGap) { gaps <- g }))
 	ownerOf(t, []*ownerTestMember{a}, 10*time.Second)
 	old := a.o.SubscriptionID()
+	blacklisted := time.Now()
 	if !env.p.Blacklist(old, "test") {
 		t.Fatal("Blacklist failed")
 	}
@@ -301,6 +303,14 @@ func TestOwnerReplacesBlacklistedSubscription(t *testing.T) {
 		return id != "" && id != old
 	})
 	fresh := a.o.SubscriptionID()
+	select {
+	case g := <-gaps:
+		if g.Reason != "blacklisted" || g.SubscriptionID != fresh || g.Since.After(blacklisted) || g.Until.Before(blacklisted) {
+			t.Errorf("gap %+v; want blacklisted, covering %v, for %s", g, blacklisted, fresh)
+		}
+	case <-time.After(2 * time.Second):
+		t.Error("no gap reported for the replaced subscription")
+	}
 	if _, ok := env.p.Subscription(old); ok {
 		t.Errorf("the blacklisted subscription %s was not deleted", old)
 	}
@@ -325,7 +335,8 @@ func TestOwnerRecreatesLostSubscription(t *testing.T) {
 	leakcheck.Check(t)
 	s := leaseTestServer(t)
 	env := newOwnerTestEnv(t)
-	a := startOwner(t, s, env, "a")
+	gaps := make(chan OwnerGap, 4)
+	a := startOwner(t, s, env, "a", WithOwnerGapFunc(func(g OwnerGap) { gaps <- g }))
 	ownerOf(t, []*ownerTestMember{a}, 10*time.Second)
 	old := a.o.SubscriptionID()
 	// Someone else deletes it.
@@ -336,6 +347,14 @@ func TestOwnerRecreatesLostSubscription(t *testing.T) {
 		id := a.o.SubscriptionID()
 		return id != "" && id != old
 	})
+	select {
+	case g := <-gaps:
+		if g.Reason != "not found" || g.SubscriptionID != a.o.SubscriptionID() || !g.Since.Before(g.Until) {
+			t.Errorf("gap %+v", g)
+		}
+	case <-time.After(2 * time.Second):
+		t.Error("no gap reported for the lost subscription")
+	}
 	a.stop(t)
 	if got := env.p.Subscriptions(); len(got) != 1 || got[0].ID == old {
 		t.Errorf("live subscriptions %v; want only the new one", got)
