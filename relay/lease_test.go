@@ -399,3 +399,31 @@ func TestLeaseUnavailable(t *testing.T) {
 		}
 	})
 }
+
+// After an answer is lost, a holder recognises its own write by its
+// tenure's value, until the tenure would have ended.
+func TestLeaseRecognisesOwnWrite(t *testing.T) {
+	leakcheck.Check(t)
+	s := leaseTestServer(t)
+	_, js := leaseTestConn(t, s)
+	l := NewLease(js, "lease_recognise", "k", WithLeaseTTL(5*time.Second))
+	if err := l.open(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	tm := timingFor(l.TTL())
+	mine := []byte(`{"holder":"me","term":"1"}`)
+	rev, err := l.kv.Put(t.Context(), "k", mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := l.recognise(t.Context(), &leaseTerm{value: mine, validUntil: time.Now().Add(time.Second)}, tm)
+	if !ok || got.rev != rev {
+		t.Errorf("recognise(own value) = %+v, %v; want revision %d", got, ok, rev)
+	}
+	if _, ok := l.recognise(t.Context(), &leaseTerm{value: []byte(`{"holder":"other"}`), validUntil: time.Now().Add(time.Second)}, tm); ok {
+		t.Error("recognised another holder's value")
+	}
+	if _, ok := l.recognise(t.Context(), &leaseTerm{value: mine, validUntil: time.Now().Add(-time.Millisecond)}, tm); ok {
+		t.Error("recognised a write after its tenure would have ended")
+	}
+}

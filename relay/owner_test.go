@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -479,4 +480,46 @@ func TestOwnerRunErrors(t *testing.T) {
 		t.Error("IsOwner after a failed Run")
 	}
 	_ = ringwatch.ErrNotFound
+}
+
+// NATS restarts under a running group: the owner stops acting while it
+// cannot renew, and once NATS is back an owner adopts the recorded
+// subscription (no second one), which never lapsed.
+func TestOwnerResumesAfterNATSRestart(t *testing.T) {
+	leakcheck.Check(t)
+	opts := leaseTestServerOpts(t)
+	s := leaseTestServerWith(t, opts)
+	env := newOwnerTestEnv(t)
+	a := startOwner(t, s, env, "a")
+	b := startOwner(t, s, env, "b")
+	ms := []*ownerTestMember{a, b}
+	first := ownerOf(t, ms, 10*time.Second)
+	id := first.o.SubscriptionID()
+
+	restart := *opts
+	restart.Port = s.Addr().(*net.TCPAddr).Port
+	s.Shutdown()
+	s.WaitForShutdown()
+	leaseTestWait(t, ownerTestTTL, "the owner to stop acting", func() bool { return !a.o.IsOwner() && !b.o.IsOwner() })
+	leaseTestServerWith(t, &restart)
+	again := ownerOf(t, ms, 10*time.Second)
+	if got := again.o.SubscriptionID(); got != id {
+		t.Errorf("after the restart %s maintains %s; want the recorded %s", again.name, got, id)
+	}
+	leaseTestWait(t, 10*time.Second, "a renewal after the restart", func() bool {
+		n := 0
+		for _, r := range env.subscriptionRequests() {
+			if r.op == "renew" && r.at.After(time.Now().Add(-time.Second)) {
+				n++
+			}
+		}
+		return n > 0
+	})
+	a.stop(t)
+	b.stop(t)
+	reqs := env.subscriptionRequests()
+	if n := ownerTestCount(reqs, "", "create"); n != 1 {
+		t.Errorf("%d subscriptions created; want 1", n)
+	}
+	checkNoLapse(t, env, reqs, id, ownerTestExpiresIn)
 }
