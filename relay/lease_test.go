@@ -427,3 +427,10 @@ func TestLeaseRecognisesOwnWrite(t *testing.T) {
 		t.Error("recognised a write after its tenure would have ended")
 	}
 }
+
+// leaseTestOpened reports whether l has opened its bucket.
+func leaseTestOpened(l *Lease) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.kv != nil
+}

@@ -287,9 +287,15 @@ func (o *Owner) Run(ctx context.Context) error {
 	}
 	defer o.running.Store(false)
 	if err := o.lease.open(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	if err := o.openState(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	failures := 0

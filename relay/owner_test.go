@@ -495,6 +495,9 @@ func TestOwnerResumesAfterNATSRestart(t *testing.T) {
 	ms := []*ownerTestMember{a, b}
 	first := ownerOf(t, ms, 10*time.Second)
 	id := first.o.SubscriptionID()
+	leaseTestWait(t, 5*time.Second, "both members campaigning", func() bool {
+		return leaseTestOpened(a.o.lease) && leaseTestOpened(b.o.lease)
+	})
 
 	restart := *opts
 	restart.Port = s.Addr().(*net.TCPAddr).Port
