@@ -36,7 +36,7 @@ func (l *lockedBuffer) String() string {
 // beyond loopback is flagged as public.
 func TestHTTPAddr(t *testing.T) {
 	for _, c := range []struct {
-		flag, addr string
+		flag, addr  string
 		public, bad bool
 	}{
 		{"", "", false, false},
