@@ -396,7 +396,7 @@ func (s *state) ended(now time.Time, c *callRow, e *notify.CallChange) {
 			r.Dir = sum.Direction
 		}
 		if !sum.End.IsZero() {
-			r.End = ms(sum.End)
+			r.End = ms(clamp(sum.End, now))
 		}
 		r.Ring, r.Talk, r.Hold = sum.Ring.Milliseconds(), sum.Talk.Milliseconds(), sum.Hold.Milliseconds()
 		r.Outcome, r.Code = outcomeLabel(sum.Outcome)
