@@ -134,7 +134,7 @@ func benchBoard(b *testing.B, on bool) {
 		active += sub.Calls().Stats().Active
 	}
 	wall := time.Since(t0)
-	b.ReportMetric((cpuTime() - cpu0).Seconds()/wall.Seconds(), "cpu-cores")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/wall.Seconds(), "cpu-cores")
 	b.ReportMetric(float64(events.Load()-ev0)/wall.Seconds(), "events/s")
 	b.ReportMetric((cpuTime()-cpu0).Seconds()*1e6/float64(max(events.Load()-ev0, 1)), "cpu-µs/event")
 	b.ReportMetric(float64(active)/float64(b.N), "calls")
@@ -325,7 +325,7 @@ func benchReplay(b *testing.B, on bool) {
 		n += i
 	}
 	wall := time.Since(t0)
-	b.ReportMetric((cpuTime() - cpu0).Seconds()/wall.Seconds(), "cpu-cores")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/wall.Seconds(), "cpu-cores")
 	b.ReportMetric(float64(n)/wall.Seconds(), "events/s")
 	if on {
 		b.ReportMetric(float64(bd.Stats().Clients), "viewers")
