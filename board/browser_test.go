@@ -147,7 +147,8 @@ const evilName = `<script>window.pwned=1</script><img src=x onerror="window.pwne
 // rings shows ringing, then answered and held, updated in place without a
 // reload; when it ends it moves to the recent calls with its outcome; a
 // caller named like a script shows as text; a dropped event stream
-// reconnects and resumes; the page passes a basic accessibility check.
+// reconnects and resumes; a gap shows until its resync completes; the page
+// passes a basic accessibility check.
 func TestBrowserBoard(t *testing.T) {
 	leakcheck.Check(t)
 	e := newEnv(t)
@@ -235,6 +236,13 @@ func TestBrowserBoard(t *testing.T) {
 	if eval[bool](t, ctx, `window.pwned !== undefined || document.querySelectorAll('main script, main img').length > 0`) {
 		t.Error("a caller name was interpreted as HTML")
 	}
+
+	// A gap shows until its resync completes.
+	e.b.Observe(&notify.Gap{Since: time.Now().Add(-time.Minute), Reason: "recovery failed"})
+	waitFor(t, ctx, "the gap shows", `!document.getElementById('gap').hidden && document.getElementById('gap').textContent.includes('recovery failed')`)
+	e.b.Observe(&notify.ResyncFailed{Trigger: "recovery failed"})
+	e.b.Observe(&notify.Resynced{Trigger: "recovery failed"})
+	waitFor(t, ctx, "the gap is resolved", `document.getElementById('gap').hidden && document.getElementById('h-gaps').textContent === '1' && document.getElementById('h-resyncs').textContent === '1'`)
 
 	// Accessibility: headings, table headers, a text label on every state.
 	problems := eval[[]string](t, ctx, `(() => {
