@@ -151,8 +151,8 @@ const evilName = `<script>window.pwned=1</script><img src=x onerror="window.pwne
 // passes a basic accessibility check.
 func TestBrowserBoard(t *testing.T) {
 	leakcheck.Check(t)
-	e := newEnv(t)
 	ctx := newBrowser(t)
+	e := newEnv(t)
 	tctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	ctx = tctx
