@@ -106,13 +106,17 @@ type Board struct {
 	cfg   config
 	epoch string // distinguishes the event ids of this Board from another's
 
-	mu      sync.Mutex
-	st      *state
-	seq     uint64
-	hist    [][]byte // the last patches sent, hist[len-1] has id seq
-	clients map[*client]struct{}
-	stats   Stats
-	closed  bool
+	mu   sync.Mutex
+	st   *state
+	seq  uint64
+	hist [][]byte // the last patches sent, hist[len-1] has id seq
+	// histBytes is the size of hist, at most maxHistoryBytes (and
+	// cfg.history patches): a stream that resumes from before them gets
+	// a snapshot.
+	histBytes int
+	clients   map[*client]struct{}
+	stats     Stats
+	closed    bool
 
 	done     chan struct{}
 	closeOne sync.Once
@@ -257,11 +261,17 @@ func (b *Board) sendLocked(data []byte) {
 	b.seq++
 	b.stats.Patches++
 	f := frame(b.id(b.seq), "patch", data)
-	if len(b.hist) >= b.cfg.history {
-		copy(b.hist, b.hist[1:])
-		b.hist = b.hist[:len(b.hist)-1]
-	}
 	b.hist = append(b.hist, f)
+	b.histBytes += len(f)
+	drop := 0
+	for len(b.hist)-drop > b.cfg.history || (b.histBytes > maxHistoryBytes && len(b.hist)-drop > 1) {
+		b.histBytes -= len(b.hist[drop])
+		b.hist[drop] = nil
+		drop++
+	}
+	if drop > 0 {
+		b.hist = append(b.hist[:0], b.hist[drop:]...)
+	}
 	for c := range b.clients {
 		if c.stale {
 			continue
@@ -279,6 +289,9 @@ func (b *Board) sendLocked(data []byte) {
 		}
 	}
 }
+
+// maxHistoryBytes bounds the patches kept for streams that resume.
+const maxHistoryBytes = 4 << 20
 
 func (b *Board) id(seq uint64) string { return b.epoch + "-" + strconv.FormatUint(seq, 10) }
 

@@ -200,3 +200,32 @@ func TestSlowClientGetsSnapshot(t *testing.T) {
 		t.Errorf("stats = %+v, want 2 snapshots (the first, then the fresh one)", s)
 	}
 }
+
+// TestHistoryBounded: the patches kept for resuming streams are bounded
+// in number and in bytes, and a stream that resumes from before them gets
+// a snapshot.
+func TestHistoryBounded(t *testing.T) {
+	b := New(WithFlushInterval(time.Hour))
+	defer b.Close()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for range 300 {
+		b.sendLocked([]byte(`{}`))
+	}
+	if len(b.hist) != b.cfg.history {
+		t.Errorf("%d patches kept, want %d", len(b.hist), b.cfg.history)
+	}
+	if _, ok := b.resumeFrom(b.id(10)); ok {
+		t.Error("resumed from a patch no longer kept")
+	}
+	if fs, ok := b.resumeFrom(b.id(290)); !ok || len(fs) != 10 {
+		t.Errorf("resume from 290 of 300: %d patches, %v; want 10", len(fs), ok)
+	}
+	big := make([]byte, 1<<20)
+	for range 10 {
+		b.sendLocked(big)
+	}
+	if b.histBytes > maxHistoryBytes || len(b.hist) != maxHistoryBytes/len(b.hist[len(b.hist)-1]) {
+		t.Errorf("%d patches of %d bytes kept, want at most %d bytes", len(b.hist), b.histBytes, maxHistoryBytes)
+	}
+}
