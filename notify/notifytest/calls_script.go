@@ -45,13 +45,24 @@ func (p *Platform) scripts() (*scriptState, error) {
 // PlayOption configures Play.
 type PlayOption func(*playSettings)
 
-type playSettings struct{ pace time.Duration }
+type playSettings struct {
+	pace  time.Duration
+	exact bool
+}
 
 // WithPace makes Play wait d of real time between two steps (default zero:
 // as fast as possible). Event times follow the script's own durations
 // either way.
 func WithPace(d time.Duration) PlayOption {
 	return func(s *playSettings) { s.pace = max(d, 0) }
+}
+
+// WithExactTimes makes every notification of a step carry the step's
+// time: the script's durations become the calls' ring, talk and hold
+// times exactly (Script.Want). By default the notifications of a step are
+// 15 to 85 ms apart, as RingCentral's are.
+func WithExactTimes() PlayOption {
+	return func(s *playSettings) { s.exact = true }
 }
 
 // Play plays a script on the platform, step by step. For each notification
@@ -87,7 +98,11 @@ func (p *Platform) Play(ctx context.Context, s Script, opts ...PlayOption) (*Scr
 	if err != nil {
 		return res, err
 	}
-	player := st.world.Play(s.internal(), p.now())
+	var popts []callscript.PlayOption
+	if set.exact {
+		popts = append(popts, callscript.ExactTimes())
+	}
+	player := st.world.Play(s.internal(), p.now(), popts...)
 	for i := 0; ; i++ {
 		if i > 0 && set.pace > 0 && player.Remaining() > 0 {
 			if err := p.sleep(ctx, set.pace); err != nil {

@@ -22,6 +22,7 @@ func TestScriptTypesMirrorEngine(t *testing.T) {
 		{Cast{}, callscript.Cast{}},
 		{Scenario{}, callscript.Scenario{}},
 		{Transition{}, callscript.Transition{}},
+		{SummaryWant{}, callscript.SummaryWant{}},
 		{ScriptEvent{}, callscript.Event{}},
 	}
 	fields := func(v any) []string {
@@ -82,6 +83,9 @@ func TestScriptConversionsRoundTrip(t *testing.T) {
 			t.Fatalf("ScenarioNamed(%q) not found", sc.Name)
 		}
 		s := sc.New(cast)
+		if d := cmp.Diff(wantsFrom(sc.Want), pub.Want); d != "" || len(pub.Want) == 0 {
+			t.Errorf("%s: Scenario.Want (-engine +notifytest):\n%s", sc.Name, d)
+		}
 		if d := cmp.Diff(s, pub.New(castFrom(cast)).internal()); d != "" {
 			t.Errorf("%s: script (-engine +notifytest):\n%s", sc.Name, d)
 		}

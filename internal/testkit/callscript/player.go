@@ -36,6 +36,7 @@ func (e *StepError) Is(target error) bool { return target == ErrBadStep }
 type Player struct {
 	w      *World
 	s      Script
+	exact  bool
 	next   int
 	now    time.Time
 	calls  map[string]*call
@@ -43,9 +44,26 @@ type Player struct {
 	failed error
 }
 
+// PlayOption configures World.Play and Run.
+type PlayOption func(*playConfig)
+
+type playConfig struct{ exact bool }
+
+// ExactTimes makes every event of a step happen at the step's time. By
+// default each event comes 15 to 85 ms after the previous one, as
+// RingCentral's do; exact times make a call's metrics the sums of its
+// step durations (Script.Want).
+func ExactTimes() PlayOption { return func(c *playConfig) { c.exact = true } }
+
 // Play returns a Player for the script, whose clock starts at start.
-func (w *World) Play(s Script, start time.Time) *Player {
-	return &Player{w: w, s: s, now: start.UTC(), calls: map[string]*call{}}
+func (w *World) Play(s Script, start time.Time, opts ...PlayOption) *Player {
+	var cfg playConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	return &Player{w: w, s: s, exact: cfg.exact, now: start.UTC(), calls: map[string]*call{}}
 }
 
 // Now returns the player's scripted clock: the time of its latest event.
@@ -428,7 +446,9 @@ func (p *Player) disconnect(sc stepCtx, c *call, l *leg) {
 // set changes a party's status and emits its telephony notification, then
 // the presence notification of its extension if that changed.
 func (p *Player) set(sc stepCtx, c *call, l *leg, code telephony.StatusCode, reason string, mod func(*telephony.Party)) {
-	p.now = p.now.Add(p.w.jitter())
+	if !p.exact {
+		p.now = p.now.Add(p.w.jitter())
+	}
 	l.p.Status = telephony.Status{Code: code, Reason: reason}
 	if code != telephony.Parked {
 		l.p.Park = nil

@@ -160,6 +160,35 @@ type Script struct {
 	// telephony subscriber sees, with labels and without ids. Empty for
 	// scripts that do not state them.
 	Expect []Transition
+	// Want declares, per call, the summary a call tracker subscribed at
+	// account level must give when the call ends (see SummaryWant). Empty
+	// for scripts that do not state it.
+	Want []SummaryWant
+}
+
+// SummaryWant is the summary (telephony.CallSummary) that one call of a
+// script must produce for an account-level telephony subscriber, computed
+// from the script's step times. Played with ExactTimes, the event times
+// are the step times exactly, and so are the durations; otherwise each
+// event comes up to 85 ms after its step (see Player).
+type SummaryWant struct {
+	// Call is the call's label.
+	Call string
+	// Parties are the labels of the call's parties the subscriber sees,
+	// sorted.
+	Parties []string
+	// Ring, Talk and Hold are the call-level times
+	// (CallSummary.Ring, Talk, Hold).
+	Ring, Talk, Hold time.Duration
+	// Outcome is how the call ends.
+	Outcome telephony.Outcome
+	// Journey is the label of the call whose session id is the journey's
+	// (CallSummary.JourneyID): the first call of the journey, or Call
+	// itself.
+	Journey string
+	// Linked are the labels of the calls this one is linked to
+	// (CallSummary.LinkedSessions), sorted; nil when none.
+	Linked []string
 }
 
 // Transition is one change of a party's status, as a call tracker should
