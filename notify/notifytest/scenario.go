@@ -95,6 +95,16 @@ const (
 	// OpHangup: Party leaves Call; a call left with fewer than two
 	// connected parties ends.
 	OpHangup
+	// OpAwait: Party of Call waits, in the state it is in (ringing after
+	// Dial or Ring, on hold after Hold), until a Call Control request
+	// changes its status or Timeout passes (real time). At the timeout the
+	// steps Otherwise are played, then the steps after this one; after a
+	// request, only the steps after this one. See Await.
+	OpAwait
+	// OpControl is not a step: it marks the events (ScriptEvent.Op) and
+	// transitions (Transition.Step) of the changes a Call Control request
+	// made to a scripted call.
+	OpControl
 )
 
 // String returns the operation's name, such as "Answer".
@@ -119,6 +129,10 @@ type Step struct {
 	Merge []string
 	// ParkData is the park location ("*801").
 	ParkData string
+	// Timeout is how long an OpAwait waits for a Call Control request.
+	Timeout time.Duration
+	// Otherwise are the steps an OpAwait plays when its timeout passes.
+	Otherwise []Step
 }
 
 // EndpointKind says what an Endpoint is.
@@ -404,13 +418,23 @@ func castFrom(c callscript.Cast) Cast {
 }
 
 func (s Step) internal() callscript.Step {
-	return callscript.Step{Op: callscript.Op(s.Op), After: s.After, Call: s.Call, Party: s.Party,
-		From: s.From.internal(), To: s.To.internal(), Target: s.Target, Merge: s.Merge, ParkData: s.ParkData}
+	out := callscript.Step{Op: callscript.Op(s.Op), After: s.After, Call: s.Call, Party: s.Party,
+		From: s.From.internal(), To: s.To.internal(), Target: s.Target, Merge: s.Merge, ParkData: s.ParkData,
+		Timeout: s.Timeout}
+	for _, o := range s.Otherwise {
+		out.Otherwise = append(out.Otherwise, o.internal())
+	}
+	return out
 }
 
 func stepFrom(s callscript.Step) Step {
-	return Step{Op: Op(s.Op), After: s.After, Call: s.Call, Party: s.Party,
-		From: endpointFrom(s.From), To: endpointFrom(s.To), Target: s.Target, Merge: s.Merge, ParkData: s.ParkData}
+	out := Step{Op: Op(s.Op), After: s.After, Call: s.Call, Party: s.Party,
+		From: endpointFrom(s.From), To: endpointFrom(s.To), Target: s.Target, Merge: s.Merge, ParkData: s.ParkData,
+		Timeout: s.Timeout}
+	for _, o := range s.Otherwise {
+		out.Otherwise = append(out.Otherwise, stepFrom(o))
+	}
+	return out
 }
 
 func (t Transition) internal() callscript.Transition {

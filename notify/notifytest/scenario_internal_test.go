@@ -52,6 +52,7 @@ func TestScriptTypesMirrorEngine(t *testing.T) {
 		OpPickUp: callscript.OpPickUp, OpBlindTransfer: callscript.OpBlindTransfer,
 		OpAttendedTransfer: callscript.OpAttendedTransfer, OpConference: callscript.OpConference,
 		OpVoicemail: callscript.OpVoicemail, OpHangup: callscript.OpHangup,
+		OpAwait: callscript.OpAwait, OpControl: callscript.OpControl,
 	}
 	for pub, eng := range ops {
 		if uint8(pub) != uint8(eng) || pub.String() != eng.String() {

@@ -46,13 +46,22 @@ const (
 	// OpHangup: Party leaves Call. A call (with the calls linked to it by
 	// transfer or conference) left with fewer than two parties ends.
 	OpHangup
+	// OpAwait: Party of Call waits, in the state it is in (ringing after
+	// Dial or Ring, on hold after Hold), until a Call Control request
+	// changes its status (Player.Resume) or Timeout passes (Player.TimeOut).
+	// At the timeout the steps Otherwise are played, then the steps after
+	// this one; after a request, only the steps after this one.
+	OpAwait
+	// OpControl is not a step: it marks the events of the changes a Call
+	// Control request made (Player.Resume).
+	OpControl
 )
 
 var opNames = [...]string{
 	OpDial: "Dial", OpRing: "Ring", OpAnswer: "Answer", OpHold: "Hold", OpUnhold: "Unhold",
 	OpPark: "Park", OpPickUp: "PickUp", OpBlindTransfer: "BlindTransfer",
 	OpAttendedTransfer: "AttendedTransfer", OpConference: "Conference", OpVoicemail: "Voicemail",
-	OpHangup: "Hangup",
+	OpHangup: "Hangup", OpAwait: "Await", OpControl: "Control",
 }
 
 // String returns the operation's name, such as "Answer".
@@ -81,6 +90,10 @@ type Step struct {
 	Merge []string
 	// ParkData is the park location ("*801").
 	ParkData string
+	// Timeout is how long an OpAwait waits for a Call Control request.
+	Timeout time.Duration
+	// Otherwise are the steps an OpAwait plays when its timeout passes.
+	Otherwise []Step
 }
 
 // Dial returns a step that starts call from from to to.
@@ -145,6 +158,13 @@ func Voicemail(after time.Duration, call, party string) Step {
 // Hangup returns a step where party leaves call.
 func Hangup(after time.Duration, call, party string) Step {
 	return Step{Op: OpHangup, After: after, Call: call, Party: party}
+}
+
+// Await returns a step where party waits in call, as it is, until a Call
+// Control request changes its status or timeout passes; at the timeout
+// the steps otherwise are played first.
+func Await(after time.Duration, call, party string, timeout time.Duration, otherwise ...Step) Step {
+	return Step{Op: OpAwait, After: after, Call: call, Party: party, Timeout: timeout, Otherwise: otherwise}
 }
 
 // Script is a scripted call: its steps, and the transitions an
