@@ -315,3 +315,67 @@ func TestScenarioDeclaredSummariesNoWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestScenarioCallEndsDuringGap: every shipped scenario, its notifications
+// in order up to a gap that swallows the rest (each cut point), then a
+// resync that finds no call (Reconcile), then the rest coming late: every
+// call gets at most one summary, and one if it was seen before the gap;
+// those that ended in the gap are Partial, with times from the
+// notifications (never the tracker's clock) that never go backwards, and
+// durations within the declared ones; the late notifications add no second
+// summary, and a call that starts after the gap gets its declared one.
+func TestScenarioCallEndsDuringGap(t *testing.T) {
+	for _, sc := range callscript.Scenarios() {
+		t.Run(sc.Name, func(t *testing.T) {
+			r, in, l := runDeclared(t, sc, 1)
+			last := in[len(in)-1].EventTime
+			for cut := 1; cut < len(in); cut++ {
+				what := fmt.Sprintf("gap after %d of %d", cut, len(in))
+				tr := shippedTracker() // its clock is far from the event times
+				cs := applyEach(tr, in[:cut])
+				endedBefore := map[string]bool{}
+				for _, c := range cs {
+					if c.CallEnded {
+						endedBefore[c.TelephonySessionID] = true
+					}
+				}
+				cs = append(cs, tr.Reconcile(nil, "")...)
+				cs = append(cs, applyEach(tr, in[cut:])...) // late
+				sums := summariesOf(t, what, l, cs)
+				seen := map[string]bool{}
+				for _, s := range in[:cut] {
+					seen[l.call[s.TelephonySessionID]] = true
+				}
+				for _, w := range r.Script.Want {
+					s := sums[w.Call]
+					if !seen[w.Call] {
+						// a call that starts after the gap is seen whole
+						if s != nil && (s.Partial || s.Ring != w.Ring || s.Talk != w.Talk || s.Hold != w.Hold) {
+							t.Errorf("%s: call %s, started after the gap: partial %v, ring/talk/hold %v/%v/%v; declared %v/%v/%v",
+								what, w.Call, s.Partial, s.Ring, s.Talk, s.Hold, w.Ring, w.Talk, w.Hold)
+						}
+						continue
+					}
+					if s == nil {
+						t.Errorf("%s: no summary for call %s", what, w.Call)
+						continue
+					}
+					cw := what + ", call " + w.Call
+					checkSummaryTimes(t, cw, s)
+					if s.End.After(last) || s.Start.Before(shippedStart) {
+						t.Errorf("%s: start %v, end %v: outside the notifications' times", cw, s.Start, s.End)
+					}
+					// Each is not a lower bound on its own: the call-level
+					// Talk is End - Answer - Hold, so a hold whose end fell
+					// in the gap counts as talk. Their sum is.
+					if s.Ring+s.Talk+s.Hold > w.Ring+w.Talk+w.Hold || s.Hold > w.Hold {
+						t.Errorf("%s: ring/talk/hold %v/%v/%v beyond the declared %v/%v/%v", cw, s.Ring, s.Talk, s.Hold, w.Ring, w.Talk, w.Hold)
+					}
+					if s.Partial == endedBefore[s.TelephonySessionID] {
+						t.Errorf("%s: Partial %v, ended before the gap %v", cw, s.Partial, endedBefore[s.TelephonySessionID])
+					}
+				}
+			}
+		})
+	}
+}
