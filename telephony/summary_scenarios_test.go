@@ -230,7 +230,9 @@ func TestScenarioDeclaredSummariesReorderWindow(t *testing.T) {
 // notifications came after its end has its declared parties and outcome;
 // it is Partial exactly when one of its notifications came below a
 // sequence its party had already reached (the tracker could not place
-// it), and otherwise has its declared ring, talk and hold.
+// it), and then has a ring, talk and hold, and party ones, that are lower
+// bounds of the declared ones (checkLowerBounds), and otherwise has its
+// declared ring, talk and hold.
 func TestScenarioDeclaredSummariesNoWindow(t *testing.T) {
 	seeds := uint64(60)
 	if testing.Short() {
@@ -239,6 +241,7 @@ func TestScenarioDeclaredSummariesNoWindow(t *testing.T) {
 	for _, sc := range callscript.Scenarios() {
 		t.Run(sc.Name, func(t *testing.T) {
 			r, in, l := runDeclared(t, sc, 1)
+			whole := summariesOf(t, "in order", l, applyEach(shippedTracker(), in))
 			var exact, partials, lates int
 			for i := range 2 * seeds {
 				seed := i / 2
@@ -300,6 +303,7 @@ func TestScenarioDeclaredSummariesNoWindow(t *testing.T) {
 					}
 					if s.Partial {
 						partials++
+						checkLowerBounds(t, cw, l, s, w, whole[w.Call])
 						continue
 					}
 					exact++
@@ -324,11 +328,19 @@ func TestScenarioDeclaredSummariesNoWindow(t *testing.T) {
 // notifications (never the tracker's clock) that never go backwards, and
 // durations within the declared ones; the late notifications add no second
 // summary, and a call that starts after the gap gets its declared one.
+//
+// Each duration is a lower bound of the real one: the call-level ring,
+// talk and hold are each at least 0 and at most the declared figure, and
+// so is each party's ring, talk and hold against the party's figure in
+// the whole call seen in order (the guide's formulas, which
+// TestSummaryShippedInOrder holds to an oracle); a summary that is not
+// Partial has them exactly.
 func TestScenarioCallEndsDuringGap(t *testing.T) {
 	for _, sc := range callscript.Scenarios() {
 		t.Run(sc.Name, func(t *testing.T) {
 			r, in, l := runDeclared(t, sc, 1)
 			last := in[len(in)-1].EventTime
+			whole := summariesOf(t, "in order", l, applyEach(shippedTracker(), in))
 			for cut := 1; cut < len(in); cut++ {
 				what := fmt.Sprintf("gap after %d of %d", cut, len(in))
 				tr := shippedTracker() // its clock is far from the event times
@@ -365,17 +377,44 @@ func TestScenarioCallEndsDuringGap(t *testing.T) {
 					if s.End.After(last) || s.Start.Before(shippedStart) {
 						t.Errorf("%s: start %v, end %v: outside the notifications' times", cw, s.Start, s.End)
 					}
-					// Each is not a lower bound on its own: the call-level
-					// Talk is End - Answer - Hold, so a hold whose end fell
-					// in the gap counts as talk. Their sum is.
-					if s.Ring+s.Talk+s.Hold > w.Ring+w.Talk+w.Hold || s.Hold > w.Hold {
-						t.Errorf("%s: ring/talk/hold %v/%v/%v beyond the declared %v/%v/%v", cw, s.Ring, s.Talk, s.Hold, w.Ring, w.Talk, w.Hold)
-					}
+					checkLowerBounds(t, cw, l, s, w, whole[w.Call])
 					if s.Partial == endedBefore[s.TelephonySessionID] {
 						t.Errorf("%s: Partial %v, ended before the gap %v", cw, s.Partial, endedBefore[s.TelephonySessionID])
 					}
 				}
 			}
 		})
+	}
+}
+
+// checkLowerBounds checks that each of the call-level ring, talk and hold
+// of s is between 0 and the declared figure of w, and each party's
+// between 0 and its figure in ref, the summary of the whole call seen in
+// order; all of them equal when s is not Partial.
+func checkLowerBounds(t *testing.T, what string, l labels, s *telephony.CallSummary, w callscript.SummaryWant, ref *telephony.CallSummary) {
+	t.Helper()
+	within := func(who, name string, got, want time.Duration) {
+		if got < 0 || got > want || (!s.Partial && got != want) {
+			t.Errorf("%s: %s %s %v, declared %v (partial %v): not a lower bound", what, who, name, got, want, s.Partial)
+		}
+	}
+	within("call", "ring", s.Ring, w.Ring)
+	within("call", "talk", s.Talk, w.Talk)
+	within("call", "hold", s.Hold, w.Hold)
+	if ref == nil {
+		t.Errorf("%s: no summary of the whole call", what)
+		return
+	}
+	for _, p := range s.Parties {
+		i := slices.IndexFunc(ref.Parties, func(q telephony.PartySummary) bool { return q.PartyID == p.PartyID })
+		who := "party " + l.party[s.TelephonySessionID+"/"+p.PartyID]
+		if i < 0 {
+			t.Errorf("%s: %s not in the whole call", what, who)
+			continue
+		}
+		q := &ref.Parties[i]
+		within(who, "ring", p.Ring, q.Ring)
+		within(who, "talk", p.Talk, q.Talk)
+		within(who, "hold", p.Hold, q.Hold)
 	}
 }
