@@ -195,6 +195,7 @@ func changeKey(c *notify.CallChange) string {
 // collector reads a subscription's events on its own goroutine.
 type collector struct {
 	mu      sync.Mutex
+	all     []notify.Event
 	changes []*notify.CallChange
 	gaps    int
 	events  int
@@ -208,6 +209,7 @@ func collect(sub *notify.Subscription) *collector {
 		for ev := range sub.Events() {
 			c.mu.Lock()
 			c.events++
+			c.all = append(c.all, ev)
 			switch e := ev.(type) {
 			case *notify.CallChange:
 				c.changes = append(c.changes, e)
@@ -356,3 +358,16 @@ func sortedKeys(m map[string]int) []string {
 }
 
 var errFed = errors.New("all fed")
+
+// count counts the events so far that match.
+func (c *collector) count(match func(notify.Event) bool) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, ev := range c.all {
+		if match(ev) {
+			n++
+		}
+	}
+	return n
+}

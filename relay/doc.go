@@ -1,0 +1,100 @@
+// Package relay carries RingCentral notifications between processes
+// through NATS JetStream, partitioned by call, so that several receivers
+// behind a load balancer and several call-tracking members behave as one
+// process: every notification of a call reaches one member, in order, and
+// a member that dies has its calls taken over by another.
+//
+// Start with NewPublisher on each receiver and NewMember on each tracking
+// process; relay/embedded runs a NATS server inside the process for tests
+// and single-machine use. examples/callmonitor -relay shows a deployment.
+//
+//	nc, err := relay.Connect("nats://nats:4222")        // ErrUnreachable if it is not there
+//	pub, err := relay.NewPublisher(ctx, nc)             // a receiver
+//	h := webhook.NewHandler(token, webhook.WithDeliver(pub.Deliver))
+//
+//	m, err := relay.NewMember(ctx, nc)                  // a member
+//	sub, err := notify.Subscribe(ctx, m, filters, m.CallTracking(notify.ResyncREST(rc)))
+//	for ev := range sub.Events() { … }                  // as with any transport
+//
+// # The stream
+//
+// One stream (WithStream, "RINGWATCH" by default) holds the
+// notifications. A Publisher publishes each one on
+//
+//	<prefix>.in.call.<telephonySessionId>   telephony sessions
+//	<prefix>.in.ext.<extensionId>           presence
+//	<prefix>.in.other.-                     everything else (renewal reminders)
+//
+// reading only the envelope's and the body's top-level keys to find the
+// key (ids that are not safe subject tokens are hashed). The stream's
+// subject transform maps them, with {{partition(N,1,2)}}, onto
+// <prefix>.p.<n>.<kind>.<key>: every notification of one call lands in one
+// of N partitions (WithPartitions, fixed for the stream's life), in arrival
+// order. Nats-Msg-Id is the notification's uuid, so JetStream drops a
+// notification it already stored within the duplicate window
+// (WithDuplicateWindow, 2 min): RingCentral's repeated deliveries and the
+// same notification through two receivers are stored once.
+//
+// A Publisher returns from Deliver only once JetStream has acknowledged
+// the publication, so a webhook answers 200 only for a notification that
+// is stored; when JetStream does not acknowledge within the bound, Deliver
+// fails and the webhook Handler answers 503. The Publisher then publishes
+// a Gap marker (<prefix>.p.<n>.gap) to every partition once JetStream
+// accepts again, and the members report it as a *notify.Gap, after which
+// call tracking resynchronises from REST.
+//
+// # Partitions and members
+//
+// A Member is a transport.Transport, so notify.Subscribe and call
+// tracking work on it unchanged. Each partition has a durable pull
+// consumer (<stream>_p<n>) and a lease: a key p.<n> in the key-value
+// bucket <stream>_leases, whose TTL (WithLeaseTTL, 6 s) expires a lease
+// that is not renewed. Members announce themselves in the same bucket
+// (m.<id>) and share the partitions evenly: each renews its leases every
+// third of the TTL, takes free partitions up to its share (kv.Create
+// succeeds for one member only) and gives back what is over it when
+// members join. A member stops consuming a partition a sixth of the TTL
+// before its lease could expire on the server, so two members never
+// consume one partition at once; a dead member's partitions are taken
+// over within about the TTL.
+//
+// The lease was chosen over pinned priority groups (PriorityPolicyPinned
+// with PinnedTTL), which also give one client per consumer, because the
+// server pins whichever client pulls first: the first member would pin
+// every partition, and balancing them needs a membership record anyway.
+// The KV bucket is that record, and a takeover is then an explicit step
+// in which the member can rebuild its state.
+//
+// Taking a partition over, a member reads the consumer's acknowledgement
+// floor (the last notification its previous holder acknowledged), makes
+// the consumer anew from the next one on (so that what the previous
+// holder received but did not acknowledge comes first, in order), and
+// replays the partition up to the floor into its trackers (Calls,
+// Presence) without reporting anything: the calls in progress go on from
+// the state their previous holder had, and only what follows is reported.
+// When the stream's retention (WithMaxAge) has removed the beginning of the
+// stream, the replay cannot cover every call: the member reports a Gap, and
+// call tracking resynchronises from REST.
+//
+// A member acknowledges a notification once notify has taken it (buffered
+// it, with the changes it caused). A message that is not a notification,
+// or that was delivered more than five times, is a poison message: it is
+// terminated (never redelivered), counted in MemberStats.Poison, and the
+// partition goes on. When the NATS connection drops, members report
+// *notify.Reconnecting, nats.go reconnects, and the consumers resume where
+// they were (*notify.Recovered); leases that expired meanwhile are taken
+// again.
+//
+// # Guarantees
+//
+// A notification answered 200 is stored (with the stream's replicas); each
+// stored notification is reported by one member; one call's notifications
+// are handled in order by one member at a time; a takeover resumes after
+// the last acknowledged notification, with the trackers' state rebuilt.
+// Not guaranteed: a member that dies abruptly may have handed notify a
+// notification it had not yet acknowledged, which its successor then
+// reports again (at most the one in hand per partition), and the events
+// still in the dead member's buffer are lost with it; a receiver's 503
+// loses the notification unless RingCentral delivers it again, which the
+// Gap covers; partitions are not rebalanced by load, only by count.
+package relay
