@@ -28,9 +28,11 @@
 // reading only the envelope's and the body's top-level keys to find the
 // key (ids that are not safe subject tokens are hashed). The stream's
 // subject transform maps them, with {{partition(N,1,2)}}, onto
-// <prefix>.p.<n>.<kind>.<key>: every notification of one call lands in one
-// of N partitions (WithPartitions, fixed for the stream's life), in arrival
-// order. Nats-Msg-Id is the notification's uuid, so JetStream drops a
+// <prefix>.p.<n>: every notification of one call lands in one of N
+// partitions (WithPartitions, fixed for the stream's life), in arrival
+// order. The stored subject is the partition alone, so that each
+// partition's consumer filters on a literal subject, which JetStream
+// serves without scanning one subject per call. Nats-Msg-Id is the notification's uuid, so JetStream drops a
 // notification it already stored within the duplicate window
 // (WithDuplicateWindow, 2 min): RingCentral's repeated deliveries and the
 // same notification through two receivers are stored once.
@@ -39,7 +41,7 @@
 // the publication, so a webhook answers 200 only for a notification that
 // is stored; when JetStream does not acknowledge within the bound, Deliver
 // fails and the webhook Handler answers 503. The Publisher then publishes
-// a Gap marker (<prefix>.p.<n>.gap) to every partition once JetStream
+// a Gap marker (headers Ringwatch-Gap-*) to every partition once JetStream
 // accepts again, and the members report it as a *notify.Gap, after which
 // call tracking resynchronises from REST.
 //

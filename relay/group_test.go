@@ -132,7 +132,7 @@ func TestGroupKillMemberAndReceiver(t *testing.T) {
 	// The reference: one process over the stream's notifications.
 	var notes [][]byte
 	for _, msg := range streamMessages(t, nc, DefaultStream) {
-		if !(subjects{DefaultSubjectPrefix}).isGap(msg.Subject()) {
+		if !isGapMarker(msg.Headers()) {
 			notes = append(notes, msg.Data())
 		}
 	}

@@ -85,16 +85,33 @@ func (pt *partition) work(ctx context.Context) {
 		}
 		return
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(256))
+	it, err := cons.Messages(jetstream.PullMaxMessages(512))
 	if err != nil {
 		log.Warn("relay: partition consume failed", "err", err)
 		return
 	}
 	stopIt := context.AfterFunc(ctx, it.Stop)
 	defer stopIt()
-	var last jetstream.Msg
+	// Acknowledgements are cumulative (AckAll): one for every ackEvery
+	// notifications, and one when the partition falls idle, so that the
+	// acknowledgement floor never lags far behind.
+	var last, unacked jetstream.Msg
+	n := 0
 	for {
-		msg, err := it.Next()
+		var (
+			msg jetstream.Msg
+			err error
+		)
+		if unacked != nil {
+			msg, err = it.Next(jetstream.NextMaxWait(ackIdle))
+			if errors.Is(err, nats.ErrTimeout) {
+				_ = unacked.Ack()
+				unacked, n = nil, 0
+				continue
+			}
+		} else {
+			msg, err = it.Next()
+		}
 		if err != nil {
 			if !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
 				log.Warn("relay: partition stopped", "err", err)
@@ -109,16 +126,36 @@ func (pt *partition) work(ctx context.Context) {
 			log.Warn("relay: stopped consuming: " + ErrLeaseLost.Error())
 			break
 		}
-		if ok := pt.handle(ctx, msg); !ok {
+		ok, acked := pt.handle(ctx, msg)
+		if !ok {
 			break
 		}
 		last = msg
+		if acked {
+			unacked, n = nil, 0
+			continue
+		}
+		unacked = msg
+		if n++; n >= ackEvery {
+			_ = msg.Ack()
+			unacked, n = nil, 0
+		}
 	}
 	it.Stop()
+	if unacked != nil {
+		_ = unacked.Ack()
+	}
 	if last != nil {
 		pt.confirmAcks(cons, last)
 	}
 }
+
+// Acknowledgement batching: every ackEvery notifications, or after ackIdle
+// without one.
+const (
+	ackEvery = 32
+	ackIdle  = 20 * time.Millisecond
+)
 
 // takeOver reads how far the partition's consumer was acknowledged, and
 // makes the consumer anew from the next message on: the messages a dead
@@ -143,7 +180,7 @@ func (pt *partition) takeOver(ctx context.Context) (jetstream.Consumer, uint64, 
 		Durable:       name,
 		Description:   "ringwatch relay partition",
 		FilterSubject: m.subj.partition(pt.p),
-		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckPolicy:     jetstream.AckAllPolicy,
 		AckWait:       m.cfg.ackWait,
 		MaxAckPending: 1024,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
@@ -220,7 +257,7 @@ func (pt *partition) replay(ctx context.Context, floor uint64) error {
 // replayOne applies one replayed notification to the trackers.
 func (pt *partition) replayOne(msg jetstream.Msg) {
 	m := pt.m
-	if m.subj.isGap(msg.Subject()) {
+	if isGapMarker(msg.Headers()) {
 		return
 	}
 	ev, err := notify.Decode(msg.Data())
@@ -244,44 +281,42 @@ func (pt *partition) replayOne(msg jetstream.Msg) {
 	}
 }
 
-// handle delivers one message to notify and acknowledges it; it reports
-// false when the partition must stop (the message is then left
-// unacknowledged, for the next holder).
-func (pt *partition) handle(ctx context.Context, msg jetstream.Msg) bool {
+// handle delivers one message to notify. ok is false when the partition
+// must stop (the message is then left unacknowledged, for the next
+// holder); acked is true when handle acknowledged or terminated the
+// message itself.
+func (pt *partition) handle(ctx context.Context, msg jetstream.Msg) (ok, acked bool) {
 	m := pt.m
 	md, err := msg.Metadata()
 	if err != nil {
 		pt.skip(msg, "no metadata", err)
-		return true
+		return true, true
 	}
-	if m.subj.isGap(msg.Subject()) {
-		h := msg.Headers()
+	if h := msg.Headers(); isGapMarker(h) {
 		since, _ := time.Parse(time.RFC3339Nano, h.Get(HeaderGapSince))
 		until, _ := time.Parse(time.RFC3339Nano, h.Get(HeaderGapUntil))
 		m.gapMarkers.Add(1)
 		m.sink.State(transport.State{Kind: transport.Gap, At: time.Now(), Since: since, Until: until,
 			Reason: h.Get(HeaderGapReason)})
-		_ = msg.Ack()
-		return true
+		return true, false
 	}
 	if md.NumDelivered > maxDeliver {
 		pt.skip(msg, "delivered too often", nil)
-		return true
+		return true, true
 	}
 	if _, _, _, err := envelopeKey(msg.Data()); err != nil {
 		pt.skip(msg, "not a notification", err)
-		return true
+		return true, true
 	}
 	name := msg.Headers().Get(HeaderTransport)
 	if name == "" {
 		name = Name
 	}
 	if err := m.sink.Deliver(ctx, transport.Message{Data: msg.Data(), Received: md.Timestamp, Transport: name}); err != nil {
-		return false
+		return false, false
 	}
 	m.delivered.Add(1)
-	_ = msg.Ack()
-	return true
+	return true, false
 }
 
 // skip terminates a poison message: it is counted and never delivered
@@ -310,3 +345,6 @@ func (pt *partition) confirmAcks(cons jetstream.Consumer, last jetstream.Msg) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// isGapMarker reports whether a message is a Publisher's Gap marker.
+func isGapMarker(h nats.Header) bool { return len(h[HeaderGapSince]) > 0 }

@@ -148,7 +148,7 @@ func (p *Publisher) Deliver(ctx context.Context, m transport.Message) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.publishTimeout)
 	defer cancel()
-	popts := []jetstream.PublishOpt{jetstream.WithExpectStream(p.cfg.stream)}
+	var popts []jetstream.PublishOpt
 	if uuid != "" {
 		popts = append(popts, jetstream.WithMsgID(uuid))
 	}
@@ -245,7 +245,7 @@ func (p *Publisher) flushGap(ctx context.Context) {
 		return
 	}
 	for part := range p.parts {
-		msg := &nats.Msg{Subject: p.subj.gap(part), Header: nats.Header{
+		msg := &nats.Msg{Subject: p.subj.partition(part), Header: nats.Header{
 			HeaderGapSince:  {g.since.UTC().Format(time.RFC3339Nano)},
 			HeaderGapUntil:  {g.until.UTC().Format(time.RFC3339Nano)},
 			HeaderGapReason: {g.reason},
