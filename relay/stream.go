@@ -37,9 +37,9 @@ const (
 type subjects struct{ prefix string }
 
 func (s subjects) in(kind, key string) string { return s.prefix + ".in." + kind + "." + key }
-func (s subjects) inPattern() string           { return s.prefix + ".in.*.*" }
-func (s subjects) partPattern() string         { return s.prefix + ".p.*" }
-func (s subjects) partition(p int) string      { return s.prefix + ".p." + strconv.Itoa(p) }
+func (s subjects) inPattern() string          { return s.prefix + ".in.*.*" }
+func (s subjects) partPattern() string        { return s.prefix + ".p.*" }
+func (s subjects) partition(p int) string     { return s.prefix + ".p." + strconv.Itoa(p) }
 func (s subjects) transformDest(n int) string {
 	return s.prefix + ".p.{{partition(" + strconv.Itoa(n) + ",1,2)}}"
 }
