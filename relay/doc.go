@@ -50,7 +50,7 @@
 // A Member is a transport.Transport, so notify.Subscribe and call
 // tracking work on it unchanged. Each partition has a durable pull
 // consumer (<stream>_p<n>) and a lease: a key p.<n> in the key-value
-// bucket <stream>_leases, whose TTL (WithLeaseTTL, 6 s) expires a lease
+// bucket <stream>_leases, whose TTL (WithPartitionTTL, 6 s) expires a lease
 // that is not renewed. Members announce themselves in the same bucket
 // (m.<id>) and share the partitions evenly: each renews its leases every
 // third of the TTL, takes free partitions up to its share (kv.Create

@@ -89,7 +89,7 @@ func TestPartitionsFixed(t *testing.T) {
 func TestPoisonMessage(t *testing.T) {
 	leakcheck.Check(t)
 	srv := startNATS(t)
-	opts := []Option{WithPartitions(1), WithLeaseTTL(time.Second)}
+	opts := []Option{WithPartitions(1), WithPartitionTTL(time.Second)}
 	u := newMemberUnit(t, srv.URL(), opts...)
 	nc := connect(t, srv.URL())
 	pub, err := NewPublisher(context.Background(), nc, opts...)
@@ -136,7 +136,7 @@ func TestNATSLostMidStream(t *testing.T) {
 	}
 	port := srv.Port()
 	defer func() { srv.Shutdown() }()
-	opts := []Option{WithPartitions(2), WithLeaseTTL(1500 * time.Millisecond)}
+	opts := []Option{WithPartitions(2), WithPartitionTTL(1500 * time.Millisecond)}
 	r := newReceiver(t, srv.URL(), opts...)
 	u := newMemberUnit(t, srv.URL(), opts...)
 	waitFor(t, 10*time.Second, "the member to hold the partitions", func() bool { return len(u.m.Partitions()) == 2 })
@@ -187,7 +187,7 @@ func isRefusalGap(ev notify.Event) bool {
 func TestTakeoverBeyondRetention(t *testing.T) {
 	leakcheck.Check(t)
 	srv := startNATS(t)
-	opts := []Option{WithPartitions(1), WithLeaseTTL(time.Second)}
+	opts := []Option{WithPartitions(1), WithPartitionTTL(time.Second)}
 	nc := connect(t, srv.URL())
 	pub, err := NewPublisher(context.Background(), nc, opts...)
 	if err != nil {

@@ -26,7 +26,7 @@ func TestGroupKillMemberAndReceiver(t *testing.T) {
 	srv := startNATS(t)
 	p := notifytest.NewPlatform()
 	t.Cleanup(p.Close)
-	opts := []Option{WithPartitions(4), WithLeaseTTL(1500 * time.Millisecond)}
+	opts := []Option{WithPartitions(4), WithPartitionTTL(1500 * time.Millisecond)}
 
 	var recvs []*receiver
 	for range 3 {

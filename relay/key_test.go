@@ -97,7 +97,7 @@ func TestPartitionsOf(t *testing.T) {
 
 func TestOptionsValidate(t *testing.T) {
 	for _, o := range []Option{WithStream("a.b"), WithSubjectPrefix(""), WithPartitions(0), WithPartitions(MaxPartitions + 1),
-		WithDuplicateWindow(0), WithMaxAge(-1), WithReplicas(0), WithPublishTimeout(0), WithLeaseTTL(ms(10)),
+		WithDuplicateWindow(0), WithMaxAge(-1), WithReplicas(0), WithPublishTimeout(0), WithPartitionTTL(ms(10)),
 		WithAckWait(0), WithMemberID("a b")} {
 		if _, err := newConfig([]Option{o}); !errors.Is(err, ErrInvalidOption) {
 			t.Errorf("option accepted: %v", err)

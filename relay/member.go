@@ -27,9 +27,9 @@ import (
 // *notify.Connected.
 const Name = "relay"
 
-// ErrLeaseLost is the Reason (and error) a Member reports when it stops
+// ErrPartitionLost is the Reason (and error) a Member reports when it stops
 // consuming a partition because it could not renew its lease in time.
-var ErrLeaseLost = errors.New("relay: partition lease lost")
+var ErrPartitionLost = errors.New("relay: partition lease lost")
 
 // errKilled ends a member killed by a test.
 var errKilled = errors.New("relay: member killed")

@@ -26,9 +26,9 @@ const (
 	// DefaultPublishTimeout bounds the wait for JetStream's
 	// acknowledgement of a publication.
 	DefaultPublishTimeout = 2 * time.Second
-	// DefaultLeaseTTL is how long a partition lease lives without renewal:
+	// DefaultPartitionTTL is how long a partition lease lives without renewal:
 	// a member that dies loses its partitions within about this time.
-	DefaultLeaseTTL = 6 * time.Second
+	DefaultPartitionTTL = 6 * time.Second
 	// DefaultAckWait is how long JetStream waits for a member's
 	// acknowledgement before it redelivers a notification.
 	DefaultAckWait = 30 * time.Second
@@ -67,7 +67,7 @@ func defaultConfig() config {
 		maxAge:         DefaultMaxAge,
 		replicas:       1,
 		publishTimeout: DefaultPublishTimeout,
-		leaseTTL:       DefaultLeaseTTL,
+		leaseTTL:       DefaultPartitionTTL,
 		ackWait:        DefaultAckWait,
 		gapRetry:       time.Second,
 		replayWait:     2 * time.Second,
@@ -151,11 +151,11 @@ func WithMemoryStorage() Option { return func(c *config) { c.memoryStorage = tru
 // WithMaxWait).
 func WithPublishTimeout(d time.Duration) Option { return func(c *config) { c.publishTimeout = d } }
 
-// WithLeaseTTL sets how long a partition lease lives without renewal
-// (DefaultLeaseTTL by default); Member. Members renew every third of it;
+// WithPartitionTTL sets how long a partition lease lives without renewal
+// (DefaultPartitionTTL by default); Member. Members renew every third of it;
 // a dead member's partitions are taken over after about this time. All
 // members of a stream must use the same value.
-func WithLeaseTTL(d time.Duration) Option { return func(c *config) { c.leaseTTL = d } }
+func WithPartitionTTL(d time.Duration) Option { return func(c *config) { c.leaseTTL = d } }
 
 // WithAckWait sets how long JetStream waits for a member's
 // acknowledgement before redelivering (DefaultAckWait by default);

@@ -123,7 +123,7 @@ func (pt *partition) work(ctx context.Context) {
 		}
 		if !pt.valid() {
 			m.lost.Add(1)
-			log.Warn("relay: stopped consuming: " + ErrLeaseLost.Error())
+			log.Warn("relay: stopped consuming: " + ErrPartitionLost.Error())
 			break
 		}
 		ok, acked := pt.handle(ctx, msg)
