@@ -27,10 +27,9 @@ import (
 type Option func(*config)
 
 type config struct {
-	dir     string
-	port    int
-	ready   time.Duration
-	logging bool
+	dir   string
+	port  int
+	ready time.Duration
 }
 
 // WithStoreDir keeps JetStream's files in dir (by default a new temporary
