@@ -132,8 +132,14 @@ func TestGroupKillMemberAndReceiver(t *testing.T) {
 	// The reference: one process over the stream's notifications.
 	var notes [][]byte
 	for _, msg := range streamMessages(t, nc, DefaultStream) {
-		if !isGapMarker(msg.Headers()) {
-			notes = append(notes, msg.Data())
+		if isGapMarker(msg.Headers()) {
+			continue
+		}
+		notes = append(notes, msg.Data())
+		// The partition the server chose is the one partitionOf computes.
+		_, kind, key, err := envelopeKey(msg.Data())
+		if want := (subjects{DefaultSubjectPrefix}).partition(partitionOf(kind, key, 4)); err != nil || msg.Subject() != want {
+			t.Fatalf("stored on %s, partitionOf says %s (%v)", msg.Subject(), want, err)
 		}
 	}
 	want := map[string]int{}

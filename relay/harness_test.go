@@ -237,12 +237,23 @@ type memberUnit struct {
 
 func newMemberUnit(t testing.TB, url string, opts ...Option) *memberUnit {
 	t.Helper()
+	return newMemberUnitWith(t, url, nil, opts...)
+}
+
+// newMemberUnitWith is newMemberUnit with call-tracking options made for
+// the member.
+func newMemberUnitWith(t testing.TB, url string, tracking func(*Member) []notify.CallTrackingOption, opts ...Option) *memberUnit {
+	t.Helper()
 	nc := connect(t, url)
 	m, err := NewMember(context.Background(), nc, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := notify.Subscribe(context.Background(), m, []subscription.Filter{subscription.AccountTelephonySessions()}, m.CallTracking())
+	var topts []notify.CallTrackingOption
+	if tracking != nil {
+		topts = tracking(m)
+	}
+	sub, err := notify.Subscribe(context.Background(), m, []subscription.Filter{subscription.AccountTelephonySessions()}, m.CallTracking(topts...))
 	if err != nil {
 		t.Fatal(err)
 	}

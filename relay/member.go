@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"iter"
 	"slices"
 	"strconv"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/internal/lifecycle"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/presence"
@@ -160,6 +162,69 @@ func (m *Member) Presence() *presence.Tracker { return m.pres }
 func (m *Member) CallTracking(opts ...notify.CallTrackingOption) notify.Option {
 	return notify.WithCallTracking(append([]notify.CallTrackingOption{
 		notify.UseTracker(m.calls), notify.UsePresenceTracker(m.pres)}, opts...)...)
+}
+
+// HoldsCall reports whether this member consumes, now, the partition of
+// the call with the given telephonySessionId.
+func (m *Member) HoldsCall(telephonySessionID string) bool {
+	return m.holds(partitionOf(kindCall, subjectToken(telephonySessionID), m.parts))
+}
+
+func (m *Member) holds(p int) bool {
+	m.mu.Lock()
+	pt, ok := m.held[p]
+	m.mu.Unlock()
+	return ok && pt.running()
+}
+
+// ResyncREST is notify.ResyncREST for a member: the calls a resync reads
+// from REST are limited to those of the partitions the member holds, so
+// that the members of a group do not each report every call of the
+// account after a Gap. Give it to CallTracking.
+func (m *Member) ResyncREST(rc *ringwatch.Client) notify.CallTrackingOption {
+	return m.ResyncFrom(telephony.NewClient(rc), presence.NewClient(rc))
+}
+
+// ResyncFrom is notify.ResyncFrom limited to the member's partitions (see
+// ResyncREST).
+func (m *Member) ResyncFrom(sessions notify.SessionGetter, pres notify.PresenceGetter) notify.CallTrackingOption {
+	if pres != nil {
+		pres = heldPresence{m: m, g: pres}
+	}
+	return notify.ResyncFrom(sessions, pres)
+}
+
+// heldPresence keeps, of the active calls that presence lists, those of
+// the member's partitions.
+type heldPresence struct {
+	m *Member
+	g notify.PresenceGetter
+}
+
+func (h heldPresence) Extension(ctx context.Context, accountID, extensionID string) (*presence.Info, error) {
+	info, err := h.g.Extension(ctx, accountID, extensionID)
+	return h.keep(info), err
+}
+
+func (h heldPresence) Account(ctx context.Context, accountID string, opts *presence.AccountOptions) iter.Seq2[*presence.Info, error] {
+	return func(yield func(*presence.Info, error) bool) {
+		for info, err := range h.g.Account(ctx, accountID, opts) {
+			if !yield(h.keep(info), err) {
+				return
+			}
+		}
+	}
+}
+
+func (h heldPresence) keep(info *presence.Info) *presence.Info {
+	if info == nil {
+		return nil
+	}
+	cp := *info
+	cp.ActiveCalls = slices.DeleteFunc(slices.Clone(info.ActiveCalls), func(c presence.ActiveCall) bool {
+		return c.TelephonySessionID != "" && !h.m.HoldsCall(c.TelephonySessionID)
+	})
+	return &cp
 }
 
 // Partitions returns the partitions the member consumes now, in order.

@@ -118,6 +118,19 @@ func readKeyed(r *jsonx.Reader, e *keyedEnvelope, depth int) {
 	}
 }
 
+// partitionOf is the partition the stream's transform maps a key to: as
+// nats-server computes {{partition(n,1,2)}}, the FNV-1a 32-bit hash of the
+// two tokens written one after the other, modulo n.
+func partitionOf(kind, key string, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	h := fnv.New32a()
+	h.Write([]byte(kind))
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(n))
+}
+
 // subjectToken returns key when it is safe as a subject token (letters,
 // digits, - and _, at most 64 bytes), else a hash of it: the key only
 // chooses the partition, so two keys sharing a hash merely share one.
