@@ -13,7 +13,7 @@
 //	h := webhook.NewHandler(token, webhook.WithDeliver(pub.Deliver))
 //
 //	m, err := relay.NewMember(ctx, nc)                  // a member
-//	sub, err := notify.Subscribe(ctx, m, filters, m.CallTracking(notify.ResyncREST(rc)))
+//	sub, err := notify.Subscribe(ctx, m, filters, m.CallTracking(m.ResyncREST(rc)))
 //	for ev := range sub.Events() { … }                  // as with any transport
 //
 // # The stream
@@ -78,25 +78,39 @@
 // stream, the replay cannot cover every call: the member reports a Gap, and
 // call tracking resynchronises from REST.
 //
-// A member acknowledges a notification once notify has taken it (buffered
-// it, with the changes it caused). A message that is not a notification,
-// or that was delivered more than five times, is a poison message: it is
+// A member acknowledges notifications once notify has taken them (buffered
+// them, with the changes they caused), cumulatively: every 32, and when
+// the partition falls idle for 20 ms; before it gives a partition up, it
+// waits until JetStream has applied its last acknowledgement. A message
+// that is not a JSON object, or that was delivered more than five times,
+// is a poison message: it is
 // terminated (never redelivered), counted in MemberStats.Poison, and the
 // partition goes on. When the NATS connection drops, members report
 // *notify.Reconnecting, nats.go reconnects, and the consumers resume where
 // they were (*notify.Recovered); leases that expired meanwhile are taken
 // again.
 //
+// A Gap makes every member resynchronise from REST; Member.ResyncREST
+// (instead of notify.ResyncREST) limits what a member reads to the calls of
+// the partitions it holds, so that the group reports each call once.
+//
 // # Guarantees
 //
-// A notification answered 200 is stored (with the stream's replicas); each
-// stored notification is reported by one member; one call's notifications
-// are handled in order by one member at a time; a takeover resumes after
-// the last acknowledged notification, with the trackers' state rebuilt.
-// Not guaranteed: a member that dies abruptly may have handed notify a
-// notification it had not yet acknowledged, which its successor then
-// reports again (at most the one in hand per partition), and the events
-// still in the dead member's buffer are lost with it; a receiver's 503
-// loses the notification unless RingCentral delivers it again, which the
-// Gap covers; partitions are not rebalanced by load, only by count.
+// A notification answered 200 is stored (with the stream's replicas; a
+// file-backed stream survives the server's restart). Each stored
+// notification is reported by one member, and one call's notifications
+// are handled in order by one member at a time. A takeover resumes after
+// the last acknowledged notification, with the trackers' state rebuilt by
+// replay, or with a Gap when the stream no longer reaches back far enough.
+//
+// Not guaranteed: a member that dies abruptly (not by Close) may have
+// handed notify up to 32 notifications, or 20 ms of them, whose
+// acknowledgement had not reached JetStream; its successor reports their
+// changes again, and the events still in the dead member's buffer are lost
+// with it. A receiver's 503 loses the notification unless RingCentral
+// delivers it again, which the Gap covers. Partitions are balanced by
+// count, not by load. The calls of a partition a member gave back stay in
+// its trackers until they expire (telephony.WithEndedTTL), and a later
+// resync of that member may report their end once more. Presence is
+// resynchronised by every member for the extensions it follows.
 package relay

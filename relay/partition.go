@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -304,8 +305,8 @@ func (pt *partition) handle(ctx context.Context, msg jetstream.Msg) (ok, acked b
 		pt.skip(msg, "delivered too often", nil)
 		return true, true
 	}
-	if _, _, _, err := envelopeKey(msg.Data()); err != nil {
-		pt.skip(msg, "not a notification", err)
+	if !jsonObject(msg.Data()) {
+		pt.skip(msg, "not a JSON object", nil)
 		return true, true
 	}
 	name := msg.Headers().Get(HeaderTransport)
@@ -348,3 +349,12 @@ func (pt *partition) confirmAcks(cons jetstream.Consumer, last jetstream.Msg) {
 
 // isGapMarker reports whether a message is a Publisher's Gap marker.
 func isGapMarker(h nats.Header) bool { return len(h[HeaderGapSince]) > 0 }
+
+// jsonObject reports whether data looks like a JSON object: the cheap
+// check of a poison message. What a Publisher published always is (it
+// read its envelope); a notification that is an object but cannot be
+// decoded is notify's to skip and count (Stats.DecodeErrors).
+func jsonObject(data []byte) bool {
+	data = bytes.TrimSpace(data)
+	return len(data) >= 2 && data[0] == '{' && data[len(data)-1] == '}'
+}

@@ -146,8 +146,13 @@ func (p *Publisher) Deliver(ctx context.Context, m transport.Message) error {
 	if m.Transport != "" {
 		msg.Header[HeaderTransport] = []string{m.Transport}
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.publishTimeout)
-	defer cancel()
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > p.cfg.publishTimeout {
+		// The caller's bound is looser than ours (a webhook Handler's
+		// usually is not: then no timer of our own).
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.cfg.publishTimeout)
+		defer cancel()
+	}
 	var popts []jetstream.PublishOpt
 	if uuid != "" {
 		popts = append(popts, jetstream.WithMsgID(uuid))
