@@ -1,9 +1,12 @@
 package relay
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Errors of the relay, for errors.Is. They are wrapped with the operation
-// that met them ("relay: new publisher: relay: NATS unreachable: …").
+// that met them ("relay: new publisher: NATS unreachable: …").
 var (
 	// ErrUnreachable: the NATS server could not be reached (Connect), or the
 	// connection given is not connected, or JetStream does not answer on
@@ -22,3 +25,18 @@ var (
 	// ErrClosed: use of a Publisher or Member after Close.
 	ErrClosed = errors.New("relay: closed")
 )
+
+// opErr is an error of a relay operation: "relay: <op>: <err>", with the
+// "relay: " of err (a sentinel of this package) said once.
+type opErr struct {
+	op  string
+	err error
+}
+
+func opError(op string, err error) error { return &opErr{op: op, err: err} }
+
+func (e *opErr) Error() string {
+	return "relay: " + e.op + ": " + strings.TrimPrefix(e.err.Error(), "relay: ")
+}
+
+func (e *opErr) Unwrap() error { return e.err }

@@ -44,7 +44,7 @@ func post(t testing.TB, url string, body []byte) int {
 
 func TestUnreachable(t *testing.T) {
 	leakcheck.Check(t)
-	if _, err := Connect("nats://127.0.0.1:1"); !errors.Is(err, ErrUnreachable) {
+	if _, err := Connect("nats://127.0.0.1:1"); !errors.Is(err, ErrUnreachable) || strings.Count(err.Error(), "relay: ") != 1 {
 		t.Fatalf("Connect: %v", err)
 	}
 	ctx := context.Background()
@@ -54,7 +54,7 @@ func TestUnreachable(t *testing.T) {
 	srv := startNATS(t)
 	nc := connect(t, srv.URL())
 	nc.Close()
-	if _, err := NewPublisher(ctx, nc); !errors.Is(err, ErrUnreachable) || !strings.HasPrefix(err.Error(), "relay: new publisher: ") {
+	if _, err := NewPublisher(ctx, nc); !errors.Is(err, ErrUnreachable) || !strings.HasPrefix(err.Error(), "relay: new publisher: NATS unreachable: ") {
 		t.Fatalf("NewPublisher(closed): %v", err)
 	}
 	if _, err := NewMember(ctx, nc); !errors.Is(err, ErrUnreachable) {

@@ -105,18 +105,18 @@ const maxDeliver = 5
 func NewMember(ctx context.Context, nc *nats.Conn, opts ...Option) (*Member, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
-		return nil, fmt.Errorf("relay: new member: %w", err)
+		return nil, opError("new member", err)
 	}
 	if err := connected(nc); err != nil {
-		return nil, fmt.Errorf("relay: new member: %w", err)
+		return nil, opError("new member", err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return nil, fmt.Errorf("relay: new member: %w", err)
+		return nil, opError("new member", err)
 	}
 	st, n, err := ensureStream(ctx, js, &cfg)
 	if err != nil {
-		return nil, fmt.Errorf("relay: new member: %w", err)
+		return nil, opError("new member", err)
 	}
 	bucket := cfg.stream + "_leases"
 	kv, err := js.KeyValue(ctx, bucket)
@@ -130,7 +130,7 @@ func NewMember(ctx context.Context, nc *nats.Conn, opts ...Option) (*Member, err
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("relay: new member: %w", jsError("lease bucket "+bucket, err))
+		return nil, opError("new member", jsError("lease bucket "+bucket, err))
 	}
 	id := cfg.memberID
 	if id == "" {
@@ -259,7 +259,7 @@ func (m *Member) Open(ctx context.Context, _ []subscription.Filter, sink transpo
 	m.mu.Lock()
 	if err := m.state.BeginOpen(); err != nil {
 		m.mu.Unlock()
-		return fmt.Errorf("relay: open: %w", err)
+		return opError("open", err)
 	}
 	m.sink = sink
 	m.mu.Unlock()
@@ -267,20 +267,20 @@ func (m *Member) Open(ctx context.Context, _ []subscription.Filter, sink transpo
 		m.mu.Lock()
 		m.state.OpenFailed()
 		m.mu.Unlock()
-		return fmt.Errorf("relay: open: %w", err)
+		return opError("open", err)
 	}
 	if err := connected(m.nc); err != nil {
 		m.mu.Lock()
 		m.state.OpenFailed()
 		m.mu.Unlock()
-		return fmt.Errorf("relay: open: %w", err)
+		return opError("open", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.mu.Lock()
 	if !m.state.Opened() {
 		m.mu.Unlock()
 		cancel()
-		return fmt.Errorf("relay: open: %w", transport.ErrClosed)
+		return opError("open", transport.ErrClosed)
 	}
 	m.cancel, m.done = cancel, make(chan struct{})
 	m.mu.Unlock()
@@ -353,7 +353,7 @@ func (m *Member) run(ctx context.Context) {
 		switch st := m.nc.Status(); {
 		case st == nats.CLOSED:
 			m.stopAll(false)
-			m.sink.Fail(fmt.Errorf("relay: member: %w: connection closed", ErrUnreachable))
+			m.sink.Fail(opError("member", fmt.Errorf("%w: connection closed", ErrUnreachable)))
 			return
 		case st != nats.CONNECTED && !reconnecting:
 			reconnecting = true

@@ -99,18 +99,18 @@ type PublisherStats struct {
 func NewPublisher(ctx context.Context, nc *nats.Conn, opts ...Option) (*Publisher, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
-		return nil, fmt.Errorf("relay: new publisher: %w", err)
+		return nil, opError("new publisher", err)
 	}
 	if err := connected(nc); err != nil {
-		return nil, fmt.Errorf("relay: new publisher: %w", err)
+		return nil, opError("new publisher", err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return nil, fmt.Errorf("relay: new publisher: %w", err)
+		return nil, opError("new publisher", err)
 	}
 	_, n, err := ensureStream(ctx, js, &cfg)
 	if err != nil {
-		return nil, fmt.Errorf("relay: new publisher: %w", err)
+		return nil, opError("new publisher", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	p := &Publisher{
@@ -134,7 +134,7 @@ func (p *Publisher) Partitions() int { return p.parts }
 // dropped (nil). ctx bounds the wait, and so does WithPublishTimeout.
 func (p *Publisher) Deliver(ctx context.Context, m transport.Message) error {
 	if p.closed.Load() {
-		return fmt.Errorf("relay: publish: %w", ErrClosed)
+		return opError("publish", ErrClosed)
 	}
 	uuid, kind, key, err := envelopeKey(m.Data)
 	if err != nil {
@@ -161,9 +161,9 @@ func (p *Publisher) Deliver(ctx context.Context, m transport.Message) error {
 	if err != nil {
 		p.refuse(m.Received, err)
 		if cerr := connected(p.nc); cerr != nil {
-			return fmt.Errorf("relay: publish: %w: %w", cerr, err)
+			return opError("publish", fmt.Errorf("%w: %w", cerr, err))
 		}
-		return fmt.Errorf("relay: publish: %w", err)
+		return opError("publish", err)
 	}
 	if ack.Duplicate {
 		p.duplicates.Add(1)

@@ -242,7 +242,7 @@ func Connect(url string, opts ...nats.Option) (*nats.Conn, error) {
 	}, opts...)
 	nc, err := nats.Connect(url, all...)
 	if err != nil {
-		return nil, fmt.Errorf("relay: connect: %w: %w", ErrUnreachable, err)
+		return nil, opError("connect", fmt.Errorf("%w: %w", ErrUnreachable, err))
 	}
 	return nc, nil
 }
