@@ -97,7 +97,8 @@ func TestGroupKillMemberAndReceiver(t *testing.T) {
 		victim = units[1]
 	}
 	victim.m.kill()
-	fr.kill(1)
+	// The receiver dies; the front finds out by its refused connections
+	// and passes each request to the next receiver.
 	recvs[1].srv.Close()
 	<-victim.col.done // what the dead member reported is all it will
 

@@ -74,8 +74,8 @@ func newReceiver(t testing.TB, url string, opts ...Option) *receiver {
 }
 
 // front is a round-robin load balancer in front of receivers: a backend
-// that refuses the connection is skipped (as a balancer's health check
-// would), and every dupEvery-th request is also sent to the next live
+// that refuses a connection is taken out (as a balancer's health check
+// would) and the request goes to the next, and every dupEvery-th request is also sent to the next live
 // backend (a duplicate receiver).
 type front struct {
 	mu       sync.Mutex
@@ -103,7 +103,9 @@ func newFront(t testing.TB, rs []*receiver) *front {
 	return f
 }
 
-func (f *front) kill(i int) {
+// down marks backend i dead (a passive health check: its connection was
+// refused).
+func (f *front) down(i int) {
 	f.mu.Lock()
 	f.dead[i] = true
 	f.mu.Unlock()
@@ -131,7 +133,8 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, i := range order {
 		s, b, h, err := f.forward(r, f.backends[i], body)
 		if err != nil {
-			continue // connection refused: the balancer tries the next
+			f.down(i) // connection refused: the balancer tries the next
+			continue
 		}
 		status, answer, hdr, sent = s, b, h, k
 		break
