@@ -1,6 +1,9 @@
 package telephony
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // CallSummary is what happened to one call (one telephony session), built
 // when the call ends and carried by the Change that ends it
@@ -13,8 +16,17 @@ import "time"
 // party's next state (the first Answered or Disconnected in the guide's
 // formula; VoiceMail and Gone end it too), talk is Answered until Hold or
 // the party leaves, summed over the answered spans, and hold is Hold until
-// Answered or the party leaves, summed. A span whose end time is unknown
-// (a party Reconcile ended without a REST time) is not counted.
+// Answered or the party leaves, summed.
+//
+// When transitions may have been lost (Partial), every duration, of the
+// call and of each party, is a lower bound of the real one: a span that a
+// gap crossed (its state replaced by one Reconcile read, or ended by
+// Reconcile) is not counted, whatever its end time, since the state may
+// have changed unseen within it; a notification dropped as stale takes
+// back from the party's durations the time since it that it may belong
+// to; and the call-level times count nothing past the first moment a
+// transition may have been unseen, except talk seen whole after a
+// Reconcile (see Ring, Talk, Hold).
 type CallSummary struct {
 	// TelephonySessionID names the call.
 	TelephonySessionID string
@@ -31,7 +43,16 @@ type CallSummary struct {
 	Start, Answer, End time.Time
 	// Ring is Answer - Start, or End - Start when the call was never
 	// answered. Hold is the longest hold time of any party (the holder's).
-	// Talk is End - Answer - Hold (zero when never answered).
+	// Talk is End - Answer - Hold (zero when never answered). When the
+	// summary is Partial, these formulas stop at the first moment a
+	// transition of the call may have been unseen (the start of a span a
+	// gap crossed, a notification dropped as stale, a party past the cap,
+	// or the current state of a party still in an evicted call): Ring
+	// counts no time past it; Talk counts none past it either and
+	// subtracts each party's hold as counted before stale notifications
+	// trimmed it, or, when Reconcile read the call and nothing of it was
+	// lost afterwards, is at least End less the later of Answer and the
+	// REST state's time, less that hold. Each is then a lower bound.
 	Ring, Talk, Hold time.Duration
 	// Parties lists every tracked party of the call, in the order the
 	// tracker first saw them.
@@ -51,8 +72,9 @@ type CallSummary struct {
 	// Partial is set when transitions of the call may have been lost: a
 	// resync (Reconcile) touched the call, it was evicted, it had more
 	// parties than the cap (WithMaxParties), or a notification came out of
-	// order too late to be placed (counted as stale). The durations are
-	// then lower bounds. A notification that arrives after the call ended
+	// order too late to be placed (counted as stale). The durations, the
+	// call's and each party's, are then lower bounds of the real ones (see
+	// CallSummary). A notification that arrives after the call ended
 	// cannot be in its summary; WithReorderWindow avoids that.
 	Partial bool
 }
@@ -69,7 +91,8 @@ type PartySummary struct {
 	// party, From for an outbound one.
 	Endpoint Endpoint
 	// Ring, Talk and Hold are the party's own times, by the documented
-	// formulas (see CallSummary).
+	// formulas (see CallSummary); lower bounds when the summary is
+	// Partial.
 	Ring, Talk, Hold time.Duration
 	// Answered reports whether the party was ever answered.
 	Answered bool
@@ -169,9 +192,19 @@ func fromNanos(n int64) time.Time {
 // account records that ps took its new state, whose time is at (Unix
 // nanoseconds, 0 if unknown), coming from the code from: it closes the
 // span of from into the party's ring, talk or hold time, and records the
-// call-level times. It does constant work and allocates nothing.
-func (c *call) account(ps *partyState, from StatusCode, answeredBefore bool, at int64) {
-	if at != 0 && ps.at != 0 && at > ps.at {
+// call-level times. A span that a gap crossed (crossed: Reconcile replaced
+// or ended the state) is not counted: the party's state may have changed
+// unseen within it. It does constant work and allocates nothing.
+func (c *call) account(ps *partyState, from StatusCode, answeredBefore, crossed bool, at int64) {
+	switch {
+	case crossed:
+		c.lose(ps, ps.at)
+		if at == 0 || c.dropped > 0 {
+			ps.resumed = -1 // the party's end, or untracked parties, unseen
+		} else {
+			ps.resumed = max(ps.resumed, at)
+		}
+	case at != 0 && ps.at != 0 && at > ps.at:
 		d := at - ps.at
 		switch from {
 		case Proceeding:
@@ -186,6 +219,48 @@ func (c *call) account(ps *partyState, from StatusCode, answeredBefore bool, at 
 	}
 	ps.at = at
 	c.note(ps, ps.p.Status.Code, at)
+}
+
+// horizon returns at, the time (Unix nanoseconds) from which a transition
+// of c may be unseen, or when it is unknown (0) c's first time, or else 1:
+// nothing of the call is certain.
+func (c *call) horizon(at int64) int64 {
+	if at == 0 {
+		at = c.start
+	}
+	return max(at, 1)
+}
+
+// lose records that a transition of ps may be unseen from at (Unix
+// nanoseconds, 0 if unknown) on.
+func (c *call) lose(ps *partyState, at int64) {
+	at = c.horizon(at)
+	if ps.lost == 0 || at < ps.lost {
+		ps.lost = at
+	}
+}
+
+// trimStale takes back from ps's ring, talk and hold the time a
+// notification at ts (Unix nanoseconds, 0 if unknown) dropped as stale
+// may have belonged to: it is older than ps's state, so it fell in a span
+// already counted, which ended by ps.at at the latest; the time from ts to
+// ps.at (all of it if either is unknown) is taken from each, as the state
+// the span was counted in cannot be told. The hold taken back is kept in
+// ps.trim, for the call-level talk.
+func (c *call) trimStale(ps *partyState, ts int64) {
+	d := int64(math.MaxInt64)
+	if ts != 0 && ps.at != 0 {
+		d = max(0, ps.at-ts)
+	}
+	ps.ring -= min(ps.ring, d)
+	ps.talk -= min(ps.talk, d)
+	h := min(ps.hold, d)
+	ps.hold -= h
+	ps.trim += h
+	c.lose(ps, ts)
+	if ts == 0 || (ps.resumed > 0 && ts >= ps.resumed) {
+		ps.resumed = -1 // lost after the REST state
+	}
 }
 
 // note records that ps was in state code at time at (Unix nanoseconds, 0
@@ -224,7 +299,12 @@ func (c *call) summary(k ChangeKind) *CallSummary {
 		p := &c.parties[0].p
 		s.Direction, s.Caller, s.Callee = p.Direction, p.From, p.To
 	}
-	var hold int64
+	// hold is the longest party hold; held the longest before stale
+	// notifications trimmed it. lost is the first moment a transition of
+	// the call may be unseen (0 if none), resumed the time of the latest
+	// REST state from which the call was seen whole, if post.
+	var hold, held, lost, resumed int64
+	post := c.dropped == 0
 	for i := range c.parties {
 		ps := &c.parties[i]
 		p := &ps.p
@@ -235,14 +315,42 @@ func (c *call) summary(k ChangeKind) *CallSummary {
 			MissedCall: p.MissedCall, Peer: p.Status.PeerID,
 		}
 		hold = max(hold, ps.hold)
+		held = max(held, ps.hold+ps.trim)
+		l := ps.lost
+		if s.Partial && !p.Status.Code.Final() {
+			// still in the (evicted) call: its current span is unseen
+			l, post = c.horizon(ps.at), false
+			if ps.lost != 0 {
+				l = min(l, ps.lost)
+			}
+		}
+		if l != 0 && (lost == 0 || l < lost) {
+			lost = l
+		}
+		if ps.resumed < 0 {
+			post = false
+		}
+		resumed = max(resumed, ps.resumed)
 	}
 	if c.start != 0 {
+		ring := c.answer
+		if ring == 0 {
+			ring = c.end
+		}
+		if lost != 0 {
+			ring = min(ring, lost)
+		}
+		s.Ring = time.Duration(max(0, ring-c.start))
 		if c.answer != 0 {
-			s.Ring = time.Duration(c.answer - c.start)
 			s.Hold = time.Duration(hold)
-			s.Talk = max(0, time.Duration(c.end-c.answer-hold))
-		} else {
-			s.Ring = time.Duration(c.end - c.start)
+			talk := c.end - c.answer - hold
+			if lost != 0 {
+				talk = min(c.end, lost) - c.answer - held
+				if post && resumed > 0 {
+					talk = max(talk, c.end-max(resumed, c.answer)-held)
+				}
+			}
+			s.Talk = time.Duration(max(0, talk))
 		}
 	}
 	if k != KindEvicted { // an evicted call has not necessarily ended

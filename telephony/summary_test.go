@@ -2,6 +2,7 @@ package telephony
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -81,8 +82,11 @@ func TestSummaryGuideMetrics(t *testing.T) {
 
 // TestSummaryEndedDuringGap: a call whose end falls in a gap is ended by
 // Reconcile with one summary, Partial, with times from the notifications
-// and the REST state, never the tracker's clock, that never go backwards;
-// the notifications that come after it add no second summary.
+// and the REST state, never the tracker's clock, that never go backwards,
+// and durations, the call's and each party's, that are lower bounds of the
+// real ones (a hold whose end fell in the gap is not counted up to the
+// REST state's time); the notifications that come after it add no second
+// summary.
 func TestSummaryEndedDuringGap(t *testing.T) {
 	evs := newScript().
 		ev("s", "p1", out, Setup).       // t+0s
@@ -125,9 +129,21 @@ func TestSummaryEndedDuringGap(t *testing.T) {
 		if !s.Start.Equal(base) || !s.Answer.Equal(base.Add(2*time.Second)) || s.End.Before(wantEnd) || s.End.After(base.Add(6*time.Second)) {
 			t.Errorf("rest time %v: start/answer/end = %v/%v/%v; want %v/%v/>= %v from event times", restTime, s.Start, s.Answer, s.End, base, base.Add(2*time.Second), wantEnd)
 		}
-		if s.Ring < 0 || s.Talk < 0 || s.Hold < 0 || s.Hold > 2*time.Second {
-			t.Errorf("rest time %v: ring/talk/hold = %v/%v/%v", restTime, s.Ring, s.Talk, s.Hold)
+		// the real figures: without the REST read the call goes on as
+		// scripted (p1 ends at t+7s); with it p1 left at some time in
+		// (t+5s, t+6s], as early as just after t+5s, and the call ends at
+		// t+6s
+		call, p1, p2 := durs{2, 4, 1}, durs{0, 3, 1}, durs{1, 4, 0}
+		if restTime {
+			call, p1 = durs{2, 3, 1}, durs{0, 1, 1}
 		}
+		what := fmt.Sprintf("rest time %v", restTime)
+		atMost(t, what+", call", durs{s.Ring, s.Talk, s.Hold}, call)
+		if len(s.Parties) != 2 {
+			t.Fatalf("%s: %d parties, want 2", what, len(s.Parties))
+		}
+		atMost(t, what+", p1", partyDurs(&s.Parties[0]), p1)
+		atMost(t, what+", p2", partyDurs(&s.Parties[1]), p2)
 		if s.Outcome != OutcomeAnswered {
 			t.Errorf("rest time %v: outcome %v, want Answered", restTime, s.Outcome)
 		}
@@ -139,7 +155,9 @@ func TestSummaryEndedDuringGap(t *testing.T) {
 
 // TestSummaryPartialAfterResync: a call that a resync touched while it
 // was going, and that then ends normally, is Partial: transitions in the
-// gap may be lost.
+// gap may be lost. Its ring is not closed by the REST state's time (the
+// answer fell somewhere in the gap, so the ring may have been as short as
+// nothing), while the talk seen whole after the REST state counts.
 func TestSummaryPartialAfterResync(t *testing.T) {
 	evs := newScript().
 		ev("s", "p1", in, Proceeding).
@@ -153,7 +171,78 @@ func TestSummaryPartialAfterResync(t *testing.T) {
 	if len(sums) != 1 || !sums[0].Partial {
 		t.Fatalf("summaries = %+v, want one Partial", sums)
 	}
-	if s := sums[0]; s.Ring != time.Second || s.Talk != time.Second {
-		t.Errorf("ring/talk = %v/%v, want 1s/1s (the REST state's time closes the ring)", s.Ring, s.Talk)
+	s := sums[0]
+	if got := (durs{s.Ring, s.Talk, s.Hold}); got != (durs{0, time.Second, 0}) {
+		t.Errorf("call ring/talk/hold = %v, want [0 1s 0]", got)
+	}
+	if got := partyDurs(&s.Parties[0]); got != (durs{0, time.Second, 0}) {
+		t.Errorf("party ring/talk/hold = %v, want [0 1s 0]", got)
+	}
+}
+
+// durs is a ring, talk and hold; atMost takes whole seconds in it.
+type durs [3]time.Duration
+
+func partyDurs(p *PartySummary) durs { return durs{p.Ring, p.Talk, p.Hold} }
+
+// atMost checks that each of got is at least 0 and at most the real
+// figure in want (in seconds): a lower bound.
+func atMost(t *testing.T, what string, got, want durs) {
+	t.Helper()
+	for i, name := range []string{"ring", "talk", "hold"} {
+		if w := want[i] * time.Second; got[i] < 0 || got[i] > w {
+			t.Errorf("%s: %s %v, real %v: not a lower bound", what, name, got[i], w)
+		}
+	}
+}
+
+// TestSummaryStaleLowerBound: a notification that came too late to be
+// placed leaves a Partial summary whose durations are still lower bounds:
+// the span it fell in, already counted (here as ring, from Proceeding to
+// Hold), is trimmed back to its time.
+func TestSummaryStaleLowerBound(t *testing.T) {
+	evs := newScript().
+		ev("s", "p1", in, Proceeding).   // t+0s
+		ev("s", "p1", in, Answered).     // t+1s: comes after Hold
+		ev("s", "p1", in, Hold).         // t+2s
+		ev("s", "p1", in, Answered).     // t+3s
+		ev("s", "p1", in, Disconnected). // t+4s
+		all()
+	tr := NewTracker()
+	sums := endSummaries(t, applyAll(tr, []*Session{evs[0], evs[2], evs[1], evs[3], evs[4]}))
+	if len(sums) != 1 || !sums[0].Partial {
+		t.Fatalf("summaries = %+v, want one Partial", sums)
+	}
+	s := sums[0]
+	// real: ring 1s, talk 1s + 1s, hold 1s; the call's alike
+	atMost(t, "call", durs{s.Ring, s.Talk, s.Hold}, durs{1, 2, 1})
+	atMost(t, "party", partyDurs(&s.Parties[0]), durs{1, 2, 1})
+	if s.Parties[0].Ring != time.Second || s.Ring != time.Second {
+		t.Errorf("ring %v, call ring %v; want 1s (the stale Answered's time)", s.Parties[0].Ring, s.Ring)
+	}
+}
+
+// TestSummaryEvictedLowerBound: a call evicted while a party is on hold
+// has a Partial summary whose talk does not count the time since that
+// hold began, which may have lasted to the end of the call.
+func TestSummaryEvictedLowerBound(t *testing.T) {
+	evs := newScript().
+		ev("s", "p1", in, Proceeding). // t+0s
+		ev("s", "p1", in, Answered).   // t+1s
+		ev("s", "p1", in, Hold).       // t+2s, until the end of the call
+		ev("s", "p2", out, Answered).  // t+3s
+		ev("s", "p2", out, Hold).      // t+4s
+		ev("other", "p", in, Proceeding).
+		all()
+	tr := NewTracker(WithMaxCalls(1))
+	sums := endSummaries(t, applyAll(tr, evs))
+	if len(sums) != 1 || !sums[0].Partial {
+		t.Fatalf("summaries = %+v, want one Partial", sums)
+	}
+	s := sums[0]
+	// real, if p1's hold lasts to the end: ring 1s, talk 1s, hold >= 2s
+	atMost(t, "call", durs{s.Ring, s.Talk, s.Hold}, durs{1, 1, 2})
+	if s.Ring != time.Second || s.Talk != time.Second {
+		t.Errorf("ring/talk %v/%v, want 1s/1s: all that is certain", s.Ring, s.Talk)
 	}
 }

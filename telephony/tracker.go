@@ -103,6 +103,9 @@ type Tracker struct {
 	held    int
 
 	stats Stats
+	// resyncing is set while Reconcile applies the REST states: a party
+	// state it replaces may have changed unseen in the gap.
+	resyncing bool
 	// scans counts the party states examined by linear party lookups (the
 	// calls too small to be indexed); tests read it to check that a party
 	// update does constant work whatever the number of parties.
@@ -164,6 +167,16 @@ type partyState struct {
 	// ordered against at, the time the state holds at (zero if unknown).
 	unsequenced bool
 	flags       uint8
+	// lost, trim and resumed keep the summary's durations lower bounds
+	// when transitions of the party may have been lost (see
+	// CallSummary.Partial). lost is the earliest time (Unix nanoseconds,
+	// 0 if none) from which a transition of the party may be unseen: the
+	// start of a span a gap crossed, or the time of a notification dropped
+	// as stale. trim is the hold time taken back from hold because of such
+	// notifications. resumed is the time of the REST state from which the
+	// party was seen whole again after a gap (0 if none), or -1 when a
+	// transition after it may be unseen.
+	lost, trim, resumed int64
 }
 
 // Stats counts what a Tracker did.
@@ -373,7 +386,9 @@ func (t *Tracker) Reconcile(active []*Session, reason string) []Change {
 			continue
 		}
 		present[s.TelephonySessionID] = true
+		t.resyncing = true
 		out = t.apply(s, now, out)
+		t.resyncing = false
 		c := t.calls[s.TelephonySessionID]
 		if c == nil || c.ended {
 			continue
@@ -598,7 +613,10 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 			continue
 		}
 		ps.unsequenced = s.Sequence == 0
-		c.account(ps, from, answered, nanos(at))
+		// a REST state read after a gap replaces a state whose end is
+		// unseen (a party already gone has nothing left to lose)
+		crossed := t.resyncing && from != "" && !from.Final()
+		c.account(ps, from, answered, crossed, nanos(at))
 		t.stats.Applied++
 		if from == ps.p.Status.Code {
 			continue
@@ -630,6 +648,7 @@ func (t *Tracker) dropStale(c *call, ps *partyState, s *Session, np *Party) {
 		return
 	}
 	c.partial = true
+	c.trimStale(ps, nanos(s.EventTime))
 	c.note(ps, np.Status.Code, nanos(s.EventTime))
 }
 
@@ -639,6 +658,12 @@ func (t *Tracker) dropParty(c *call, s *Session, np *Party, out []Change) []Chan
 	t.stats.DroppedParties++
 	if c.dropped < math.MaxUint32 { // saturate: never wrap to a second report
 		c.dropped++
+	}
+	if !c.ended && len(c.parties) > 0 {
+		// the untracked parties' transitions are unseen from now on: the
+		// summary's horizon (see call.summary), kept in the first party
+		c.lose(&c.parties[0], nanos(s.EventTime))
+		c.parties[0].resumed = -1
 	}
 	if c.dropped > 1 || c.ended {
 		return out
@@ -781,7 +806,7 @@ func (t *Tracker) resyncParty(c *call, ps *partyState, reason string, asOf, now 
 	c.tally(&ps.p.Status, 1)
 	ps.unsequenced = true
 	c.partial = true
-	c.account(ps, from, ps.answered, nanos(asOf))
+	c.account(ps, from, ps.answered, true, nanos(asOf))
 	out = append(out, Change{
 		TelephonySessionID: c.id, PartyID: ps.p.ID, From: from, To: Disconnected,
 		Reason: reason, Party: ps.p, Kind: KindResync, EventTime: asOf,

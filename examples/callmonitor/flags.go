@@ -22,6 +22,7 @@ type options struct {
 	seed      uint64        // embedded platform: seed of the scenario mix
 	verbose   bool          // log ringwatch's debug output to stderr
 	csv       string        // file to append one CSV row per ended call to; "": none
+	http      string        // serve the live call board on this address (board.go); "": none
 	// The relay (relay.go): "" (none), "embedded" or a NATS URL, this
 	// process's role, and how many receivers and members it runs.
 	relay      string
@@ -54,6 +55,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.listen, "listen", "", "webhook: the local address to serve the webhook on (default: :8080 with real RingCentral, a loopback port otherwise)")
 	fs.Uint64Var(&o.seed, "seed", 0, "embedded platform: seed of the scenario mix (0: a new one each run)")
 	fs.BoolVar(&o.verbose, "v", false, "log ringwatch's debug output to stderr")
+	fs.StringVar(&o.http, "http", "", "serve the live call board on host:port (a port alone or :port binds to 127.0.0.1 only)")
 	fs.StringVar(&o.csv, "csv", "", "append one CSV row per ended call to this file (a header first when the file is new or empty)")
 	fs.StringVar(&o.relay, "relay", "", "carry notifications through NATS JetStream: \"embedded\" (a server in this process) or a NATS URL such as nats://host:4222")
 	fs.StringVar(&o.role, "role", "both", "relay: what this process runs: receiver (webhooks into NATS), member (NATS into call tracking) or both")
@@ -94,6 +96,9 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	}
 	if o.table < 0 {
 		return o, &usageError{"-table must not be negative"}
+	}
+	if err := checkHTTPFlag(&o); err != nil {
+		return o, err
 	}
 	if err := checkRelayFlags(&o); err != nil {
 		return o, err

@@ -135,6 +135,7 @@ type monitor struct {
 	names   map[string]string // extension id → "Name (number)", for presence lines
 	stopMix func()            // stops the embedded platform's calls; nil until they start
 	csv     *csvLog           // -csv; nil without it
+	board   *boardServer      // -http; nil without it
 	changes int
 	ended   int
 }
@@ -160,8 +161,13 @@ func (m *monitor) run(ctx context.Context) int {
 	if hook != nil {
 		defer hook.stop()
 	}
-	filters := m.filters()
+	filters := m.boardFilters(m.filters())
 	m.out.start(m.startInfo(filters))
+	if m.board, err = m.startBoard(); err != nil {
+		fmt.Fprintln(m.stderr, "callmonitor:", err)
+		return exitError
+	}
+	defer m.board.stop()
 
 	tracking := []notify.CallTrackingOption{notify.ResyncREST(rc), notify.ResyncOnConnect()}
 	if m.opts.account {
@@ -229,6 +235,7 @@ func (m *monitor) loop(ctx context.Context, sub *notify.Subscription) int {
 // event prints one event of the subscription. The raw notifications are
 // not printed: the changes the trackers computed from them are.
 func (m *monitor) event(ctx context.Context, now time.Time, ev notify.Event) {
+	m.board.observe(ev)
 	switch ev := ev.(type) {
 	case *notify.Resynced, *notify.ResyncFailed:
 		// The embedded platform starts its calls once the first resync
@@ -255,7 +262,7 @@ func (m *monitor) event(ctx context.Context, now time.Time, ev notify.Event) {
 			}
 		}
 	case *notify.PresenceChange:
-		if ev.Empty() {
+		if ev.Empty() || !m.opts.presence { // -http alone subscribes to presence for the board
 			return
 		}
 		m.out.presence(newPresenceLine(now, ev, m.names[ev.ExtensionID]))

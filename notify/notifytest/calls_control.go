@@ -362,7 +362,7 @@ func (p *Platform) partyOpAnswer(f answerFunc) apiHandler {
 		var note *telephony.Session
 		if len(changed) > 0 {
 			s.Sequence += int64(max(len(changed), 1)) // one sequence number per notification
-			s.EventTime = now
+			s.EventTime = later(now, s.EventTime)
 			p.calls.sessions[sid] = s
 			note = p.changedParties(s, changed)
 		}
@@ -422,6 +422,7 @@ func (p *Platform) publishSession(ctx context.Context, s *telephony.Session) err
 			}
 		}
 	}
+	p.controlled(s) // a scripted call takes the change in (calls_script.go)
 	return first
 }
 
@@ -458,7 +459,7 @@ func (p *Platform) serveDrop(w http.ResponseWriter, r *http.Request, _ *caller) 
 		}
 	}
 	s.Sequence += int64(max(len(changed), 1)) // one sequence number per notification
-	s.EventTime = now
+	s.EventTime = later(now, s.EventTime)
 	delete(p.calls.sessions, sid)
 	note := p.changedParties(s, changed)
 	p.mu.Unlock()
@@ -480,7 +481,7 @@ func (p *Platform) StartCall(ctx context.Context, s telephony.Session) error {
 	}
 	now := p.now()
 	if s.EventTime.IsZero() {
-		s.EventTime = now
+		s.EventTime = later(now, s.EventTime)
 	}
 	if n := len(s.Parties); n > 1 {
 		s.Sequence += int64(n - 1) // one sequence number per party's notification

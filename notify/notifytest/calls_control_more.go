@@ -231,7 +231,7 @@ func (p *Platform) serveMove(w http.ResponseWriter, r *http.Request,
 		SessionID: to.SessionID, TelephonySessionID: to.TelephonySessionID, PartyID: np.ID}}
 	for _, s := range []*telephony.Session{from, to} {
 		s.Sequence++
-		s.EventTime = now
+		s.EventTime = later(now, s.EventTime)
 		p.calls.sessions[s.TelephonySessionID] = s
 	}
 	rp := p.restParty(np)
@@ -268,7 +268,7 @@ func (p *Platform) serveRemoveParty(w http.ResponseWriter, r *http.Request, _ *c
 	s := cloneSession(old)
 	s.Party(pid).Status = telephony.Status{Code: telephony.Disconnected, Reason: telephony.ReasonCallDropped}
 	s.Sequence++
-	s.EventTime = now
+	s.EventTime = later(now, s.EventTime)
 	note := p.changedParties(s, []string{pid})
 	for i := range s.Parties {
 		if s.Parties[i].ID == pid {
@@ -404,7 +404,7 @@ func (p *Platform) serveSuperviseSession(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	s.Sequence++
-	s.EventTime = now
+	s.EventTime = later(now, s.EventTime)
 	p.calls.sessions[sid] = s
 	rp := p.restParty(*s.Party(id))
 	note := p.changedParties(s, []string{id})

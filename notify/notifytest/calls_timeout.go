@@ -80,7 +80,7 @@ func (p *Platform) timeOut(sid string, seq int64) bool {
 		changed = append(changed, pt.ID)
 	}
 	s.Sequence += int64(max(len(changed), 1)) // one sequence number per notification
-	s.EventTime = now
+	s.EventTime = later(now, s.EventTime)
 	delete(p.calls.sessions, sid)
 	note := p.changedParties(s, changed)
 	p.mu.Unlock()

@@ -26,6 +26,23 @@
 // subscription and hands it to the subscription's transport. Webhook
 // delivery is built in.
 //
+// Calls: StartCall and StartCallFor put a call in the model that waits for
+// Call Control requests, which the platform serves against the model
+// (answer, hold, transfer, forward, park, drop, …) and publishes as
+// RingCentral does. Play plays a Script (Dial, Answer, Hold, …; Scenarios
+// lists the shipped ones, each with the transitions and the call summaries
+// a subscriber must see: Script.Expect, Scenario.Want), and RunMix a
+// continuous mix of them. A scripted call obeys Call Control requests too,
+// and an Await step makes it ring or stay on hold until a request moves it
+// on or a timeout passes, after which the script's own steps go on:
+//
+//	Dial(0, "call", customer, agent),
+//	Await(0, "call", "agent", 20*time.Second, Voicemail(0, "call", "agent")),
+//	Hangup(30*time.Second, "call", "customer"),
+//
+// rings the agent until the code under test answers or forwards the call
+// through telephony.Client, or for 20 s and then sends it to voicemail.
+//
 // The platform never panics on a caller's mistake: NewPlatformErr reports
 // invalid options, and NewPlatform returns a platform whose Err says what
 // went wrong.

@@ -28,6 +28,36 @@ type Script struct {
 	// telephony subscriber sees, with labels and without ids. Empty for
 	// scripts that do not state them.
 	Expect []Transition
+	// Want declares, per call, the summary (telephony.CallSummary) a call
+	// tracker subscribed at account level must give when the call ends.
+	// Empty for scripts that do not state it.
+	Want []SummaryWant
+}
+
+// SummaryWant is the summary (telephony.CallSummary) that one call of a
+// script must produce for an account-level telephony subscriber, computed
+// from the script's step times. Played WithExactTimes, the event times are
+// the step times and the durations are exact; otherwise each event comes
+// 15 to 85 ms after the previous one and the durations are off by as
+// much.
+type SummaryWant struct {
+	// Call is the call's label.
+	Call string
+	// Parties are the labels of the call's parties the subscriber sees,
+	// sorted.
+	Parties []string
+	// Ring, Talk and Hold are the call-level times (CallSummary.Ring,
+	// Talk and Hold).
+	Ring, Talk, Hold time.Duration
+	// Outcome is how the call ends.
+	Outcome telephony.Outcome
+	// Journey is the label of the call whose session id is the journey's
+	// (CallSummary.JourneyID): the first call of the journey, or Call
+	// itself.
+	Journey string
+	// Linked are the labels of the calls this one is linked to
+	// (CallSummary.LinkedSessions), sorted; nil when none.
+	Linked []string
 }
 
 // Op is what a Step does.
@@ -65,6 +95,16 @@ const (
 	// OpHangup: Party leaves Call; a call left with fewer than two
 	// connected parties ends.
 	OpHangup
+	// OpAwait: Party of Call waits, in the state it is in (ringing after
+	// Dial or Ring, on hold after Hold), until a Call Control request
+	// changes its status or Timeout passes (real time). At the timeout the
+	// steps Otherwise are played, then the steps after this one; after a
+	// request, only the steps after this one. See Await.
+	OpAwait
+	// OpControl is not a step: it marks the events (ScriptEvent.Op) and
+	// transitions (Transition.Step) of the changes a Call Control request
+	// made to a scripted call.
+	OpControl
 )
 
 // String returns the operation's name, such as "Answer".
@@ -89,6 +129,10 @@ type Step struct {
 	Merge []string
 	// ParkData is the park location ("*801").
 	ParkData string
+	// Timeout is how long an OpAwait waits for a Call Control request.
+	Timeout time.Duration
+	// Otherwise are the steps an OpAwait plays when its timeout passes.
+	Otherwise []Step
 }
 
 // EndpointKind says what an Endpoint is.
@@ -141,6 +185,9 @@ type Scenario struct {
 	Description string
 	// New builds the script for the cast.
 	New func(Cast) Script
+	// Want is what the scenario's scripts declare (Script.Want): the
+	// summary of each of its calls, the same for every cast.
+	Want []SummaryWant
 }
 
 // Transition is one change of a party's status, as a call tracker should
@@ -181,8 +228,10 @@ const (
 // resynchronisation endpoints served right after it.
 type ScriptEvent struct {
 	Kind ScriptEventKind
-	// Step is the index in the script of the step that caused the event,
-	// and Op its operation.
+	// Step is the index, in the steps as played, of the step that caused
+	// the event (the Otherwise steps of a timed-out Await are played right
+	// after it), and Op its operation: OpControl for a change a Call
+	// Control request made, with the index of the step played last.
 	Step int
 	Op   Op
 	// Call and Party are the labels of the call and party (telephony
@@ -371,13 +420,23 @@ func castFrom(c callscript.Cast) Cast {
 }
 
 func (s Step) internal() callscript.Step {
-	return callscript.Step{Op: callscript.Op(s.Op), After: s.After, Call: s.Call, Party: s.Party,
-		From: s.From.internal(), To: s.To.internal(), Target: s.Target, Merge: s.Merge, ParkData: s.ParkData}
+	out := callscript.Step{Op: callscript.Op(s.Op), After: s.After, Call: s.Call, Party: s.Party,
+		From: s.From.internal(), To: s.To.internal(), Target: s.Target, Merge: s.Merge, ParkData: s.ParkData,
+		Timeout: s.Timeout}
+	for _, o := range s.Otherwise {
+		out.Otherwise = append(out.Otherwise, o.internal())
+	}
+	return out
 }
 
 func stepFrom(s callscript.Step) Step {
-	return Step{Op: Op(s.Op), After: s.After, Call: s.Call, Party: s.Party,
-		From: endpointFrom(s.From), To: endpointFrom(s.To), Target: s.Target, Merge: s.Merge, ParkData: s.ParkData}
+	out := Step{Op: Op(s.Op), After: s.After, Call: s.Call, Party: s.Party,
+		From: endpointFrom(s.From), To: endpointFrom(s.To), Target: s.Target, Merge: s.Merge, ParkData: s.ParkData,
+		Timeout: s.Timeout}
+	for _, o := range s.Otherwise {
+		out.Otherwise = append(out.Otherwise, stepFrom(o))
+	}
+	return out
 }
 
 func (t Transition) internal() callscript.Transition {
@@ -403,8 +462,28 @@ func transitionsFrom(ts []callscript.Transition) []Transition {
 	return out
 }
 
+func (w SummaryWant) internal() callscript.SummaryWant {
+	return callscript.SummaryWant{Call: w.Call, Parties: w.Parties, Ring: w.Ring, Talk: w.Talk, Hold: w.Hold,
+		Outcome: w.Outcome, Journey: w.Journey, Linked: w.Linked}
+}
+
+func wantsFrom(ws []callscript.SummaryWant) []SummaryWant {
+	if ws == nil {
+		return nil
+	}
+	out := make([]SummaryWant, len(ws))
+	for i, w := range ws {
+		out[i] = SummaryWant{Call: w.Call, Parties: w.Parties, Ring: w.Ring, Talk: w.Talk, Hold: w.Hold,
+			Outcome: w.Outcome, Journey: w.Journey, Linked: w.Linked}
+	}
+	return out
+}
+
 func (s Script) internal() callscript.Script {
 	out := callscript.Script{Name: s.Name, Description: s.Description}
+	for _, w := range s.Want {
+		out.Want = append(out.Want, w.internal())
+	}
 	for _, st := range s.Steps {
 		out.Steps = append(out.Steps, st.internal())
 	}
@@ -415,7 +494,7 @@ func (s Script) internal() callscript.Script {
 }
 
 func scriptFrom(s callscript.Script) Script {
-	out := Script{Name: s.Name, Description: s.Description, Expect: transitionsFrom(s.Expect)}
+	out := Script{Name: s.Name, Description: s.Description, Expect: transitionsFrom(s.Expect), Want: wantsFrom(s.Want)}
 	for _, st := range s.Steps {
 		out.Steps = append(out.Steps, stepFrom(st))
 	}
@@ -426,7 +505,7 @@ func scenarioFrom(sc callscript.Scenario) Scenario {
 	build := sc.New
 	return Scenario{Name: sc.Name, Description: sc.Description, New: func(c Cast) Script {
 		return scriptFrom(build(c.internal()))
-	}}
+	}, Want: wantsFrom(sc.Want)}
 }
 
 func (e *ScriptEvent) internal() callscript.Event {

@@ -22,6 +22,7 @@ func TestScriptTypesMirrorEngine(t *testing.T) {
 		{Cast{}, callscript.Cast{}},
 		{Scenario{}, callscript.Scenario{}},
 		{Transition{}, callscript.Transition{}},
+		{SummaryWant{}, callscript.SummaryWant{}},
 		{ScriptEvent{}, callscript.Event{}},
 	}
 	fields := func(v any) []string {
@@ -51,6 +52,7 @@ func TestScriptTypesMirrorEngine(t *testing.T) {
 		OpPickUp: callscript.OpPickUp, OpBlindTransfer: callscript.OpBlindTransfer,
 		OpAttendedTransfer: callscript.OpAttendedTransfer, OpConference: callscript.OpConference,
 		OpVoicemail: callscript.OpVoicemail, OpHangup: callscript.OpHangup,
+		OpAwait: callscript.OpAwait, OpControl: callscript.OpControl,
 	}
 	for pub, eng := range ops {
 		if uint8(pub) != uint8(eng) || pub.String() != eng.String() {
@@ -82,6 +84,9 @@ func TestScriptConversionsRoundTrip(t *testing.T) {
 			t.Fatalf("ScenarioNamed(%q) not found", sc.Name)
 		}
 		s := sc.New(cast)
+		if d := cmp.Diff(wantsFrom(sc.Want), pub.Want); d != "" || len(pub.Want) == 0 {
+			t.Errorf("%s: Scenario.Want (-engine +notifytest):\n%s", sc.Name, d)
+		}
 		if d := cmp.Diff(s, pub.New(castFrom(cast)).internal()); d != "" {
 			t.Errorf("%s: script (-engine +notifytest):\n%s", sc.Name, d)
 		}

@@ -70,3 +70,16 @@ func Voicemail(after time.Duration, call, party string) Step {
 func Hangup(after time.Duration, call, party string) Step {
 	return Step{Op: OpHangup, After: after, Call: call, Party: party}
 }
+
+// Await: party waits in call, in the state it is in, until a Call Control
+// request served by the platform changes its status, or until timeout (of
+// real time) passes. After Dial or Ring the party waits ringing, after
+// Hold on hold: a scripted call that rings or holds until the test (or
+// the program under test) answers, forwards, transfers, unholds or drops
+// it through the Call Control API. The request's effect is the call's next
+// transition; the script then goes on with the steps after this one. At
+// the timeout the steps otherwise are played first, then the rest. See
+// Platform.Play.
+func Await(after time.Duration, call, party string, timeout time.Duration, otherwise ...Step) Step {
+	return Step{Op: OpAwait, After: after, Call: call, Party: party, Timeout: timeout, Otherwise: otherwise}
+}

@@ -203,17 +203,19 @@ func (t *Transport) apply(ctx context.Context, info, prev *subscription.Info) er
 	t.info = info
 	t.mu.Unlock()
 	dm, tt := info.DeliveryMode, t.lastTT.Load()
-	switch {
-	case dm.SubscriberKey != t.sess.subKey:
-		t.log.LogAttrs(ctx, slog.LevelInfo, "pubnub: subscribe key changed; new PubNub instance")
-		old := t.sess
-		t.sess = t.newSession(ctx, dm.SubscriberKey)
-		t.sess.subscribe(dm.Address, tt)
-		old.close()
-	case dm.Address != t.sess.channel:
-		t.log.LogAttrs(ctx, slog.LevelInfo, "pubnub: channel changed; re-subscribing")
-		t.sess.subscribe(dm.Address, tt)
+	if dm.SubscriberKey == t.sess.subKey && dm.Address == t.sess.channel {
+		return nil
 	}
+	// A new subscribe key needs a new SDK instance; so does a new channel,
+	// because pubnub/go v7.4.0 cannot be moved from one channel to another
+	// safely: Unsubscribe lets its message worker quit, and the worker that
+	// the next Subscribe starts then blocks for ever handing over to it,
+	// holding the lock that Destroy needs (see newSession).
+	t.log.LogAttrs(ctx, slog.LevelInfo, "pubnub: channel or subscribe key changed; new PubNub instance")
+	old := t.sess
+	t.sess = t.newSession(ctx, dm.SubscriberKey)
+	t.sess.subscribe(dm.Address, tt)
+	old.close()
 	return nil
 }
 

@@ -82,12 +82,12 @@ func (t *Transport) newHTTPTransport() *http.Transport {
 	}
 }
 
-// subscribe subscribes to channel from timetoken tt (0: from now),
-// leaving the previous channel first.
+// subscribe subscribes to channel from timetoken tt (0: from now). A
+// session serves one channel for its life: a second call may only repeat
+// the same channel (a retry after a failed poll, which keeps the SDK's
+// message worker alive across the hand-over); a new channel takes a new
+// session (Transport.apply).
 func (s *session) subscribe(channel string, tt int64) {
-	if s.channel != "" && s.channel != channel {
-		s.pn.Unsubscribe().Channels([]string{s.channel}).Execute()
-	}
 	s.channel = channel
 	b := s.pn.Subscribe().Channels([]string{channel})
 	if tt > 0 {

@@ -121,8 +121,10 @@ type Stats struct {
 	// Dropped is the number of messages that could not be decrypted or
 	// decoded, and were skipped.
 	Dropped uint64
-	// Instances is the number of PubNub SDK instances created; each leaves
-	// one goroutine behind for the life of the process.
+	// Instances is the number of PubNub SDK instances created: one at
+	// Open and one more each time a renewal or re-creation moves the
+	// subscription to another channel or subscribe key. Each leaves one
+	// goroutine behind for the life of the process.
 	Instances int64
 }
 

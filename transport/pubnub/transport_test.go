@@ -218,8 +218,8 @@ func TestRenewalChangesChannelAndKey(t *testing.T) {
 	clk.fire(t)
 	e.publish(t, "sub-1", envelope("after-channel-change"))
 	s.waitMessages(t, 1)
-	if n := tr.Stats().Instances; n != 1 {
-		t.Errorf("instances after a channel change = %d, want 1", n)
+	if n := tr.Stats().Instances; n != 2 {
+		t.Errorf("instances after a channel change = %d, want 2 (a new channel takes a new SDK instance)", n)
 	}
 	// 3. A renewal with a new subscribe key: a new SDK instance.
 	e.api.onRenew = func(i *subscription.Info) { i.DeliveryMode.SubscriberKey = "sub-c-other" }
@@ -236,8 +236,8 @@ func TestRenewalChangesChannelAndKey(t *testing.T) {
 	if diff := cmp.Diff([]string{envelope("after-channel-change"), envelope("after-key-change")}, got); diff != "" {
 		t.Errorf("distinct messages (-want +got):\n%s", diff)
 	}
-	if n := tr.Stats().Instances; n != 2 {
-		t.Errorf("instances after a key change = %d, want 2", n)
+	if n := tr.Stats().Instances; n != 3 {
+		t.Errorf("instances after a key change = %d, want 3", n)
 	}
 	// The new instance polls the renewed channel with the new key. (The
 	// old instance may still send a poll it had started before Destroy,

@@ -19,6 +19,7 @@ type call struct {
 	links     []*call // sessions joined to this one by a transfer, pick-up or conference
 	updated   time.Time
 	ended     bool
+	byControl bool // ended by a Call Control request (Player.Resume)
 }
 
 // leg is one party of a call.
@@ -30,6 +31,9 @@ type leg struct {
 	start    time.Time
 	presID   string // the call's id in presence
 	sip      *presenceSIP
+	// byControl: a Call Control request made the party leave
+	// (Player.Resume).
+	byControl bool
 }
 
 type presenceSIP struct{ toTag, fromTag string }

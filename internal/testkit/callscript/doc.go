@@ -21,6 +21,13 @@
 // account-level filters receive it.
 //
 // Every shipped scenario (Scenarios) states the party transitions an
-// account-level subscriber must see (Script.Expect), so that tests of call
-// trackers can compare.
+// account-level subscriber must see (Script.Expect) and the summary each
+// of its calls must get (Script.Want, exact when played with ExactTimes),
+// so that tests of call trackers can compare.
+//
+// A step may wait (Await): the Player then reports Waiting until Resume
+// takes in what a Call Control request did to the call (the driver, such
+// as notifytest, serves the requests) or TimeOut ends the wait, which
+// plays the step's Otherwise steps. Run, with no requests, times out every
+// wait.
 package callscript

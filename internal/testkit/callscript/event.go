@@ -22,8 +22,10 @@ const (
 // resynchronisation endpoints serve right after it.
 type Event struct {
 	Kind EventKind
-	// Step is the index in the script of the step that caused the event,
-	// and Op its operation.
+	// Step is the index, in the steps as played, of the step that caused
+	// the event (the Otherwise steps of a timed-out Await are played right
+	// after it), and Op its operation: OpControl for a change a Call
+	// Control request made, with the index of the step played last.
 	Step int
 	Op   Op
 	// Call and Party are the labels of the call and party (telephony

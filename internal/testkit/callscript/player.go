@@ -3,6 +3,8 @@ package callscript
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"time"
 
 	"github.com/ringwatch/ringwatch/presence"
@@ -36,6 +38,9 @@ func (e *StepError) Is(target error) bool { return target == ErrBadStep }
 type Player struct {
 	w      *World
 	s      Script
+	steps  []Step // s.Steps, with the Otherwise steps of timed-out waits
+	exact  bool
+	wait   *waiting
 	next   int
 	now    time.Time
 	calls  map[string]*call
@@ -43,39 +48,70 @@ type Player struct {
 	failed error
 }
 
+// PlayOption configures World.Play and Run.
+type PlayOption func(*playConfig)
+
+type playConfig struct{ exact bool }
+
+// ExactTimes makes every event of a step happen at the step's time. By
+// default each event comes 15 to 85 ms after the previous one, as
+// RingCentral's do; exact times make a call's metrics the sums of its
+// step durations (Script.Want).
+func ExactTimes() PlayOption { return func(c *playConfig) { c.exact = true } }
+
 // Play returns a Player for the script, whose clock starts at start.
-func (w *World) Play(s Script, start time.Time) *Player {
-	return &Player{w: w, s: s, now: start.UTC(), calls: map[string]*call{}}
+func (w *World) Play(s Script, start time.Time, opts ...PlayOption) *Player {
+	var cfg playConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	return &Player{w: w, s: s, steps: slices.Clone(s.Steps), exact: cfg.exact, now: start.UTC(), calls: map[string]*call{}}
 }
 
 // Now returns the player's scripted clock: the time of its latest event.
 func (p *Player) Now() time.Time { return p.now }
 
 // Remaining returns how many steps are left to play.
-func (p *Player) Remaining() int { return len(p.s.Steps) - p.next }
+func (p *Player) Remaining() int { return len(p.steps) - p.next }
 
 // NextDelay returns the scripted delay before the next step (zero when
 // done).
 func (p *Player) NextDelay() time.Duration {
-	if p.next >= len(p.s.Steps) {
+	if p.next >= len(p.steps) {
 		return 0
 	}
-	return p.s.Steps[p.next].After
+	return p.steps[p.next].After
+}
+
+// Next returns the step Step plays next, if any.
+func (p *Player) Next() (Step, bool) {
+	if p.next >= len(p.steps) {
+		return Step{}, false
+	}
+	return p.steps[p.next], true
 }
 
 // Step plays the next step and returns its events in order. It returns
 // ErrDone when no step is left, and a *StepError (for good: later calls
 // return it again) for a step that cannot be played; the events of a
-// failed step up to the fault are returned with it.
+// failed step up to the fault are returned with it. A step that waits
+// (OpAwait) has no events: Waiting reports it until Resume or TimeOut
+// ends the wait, and Step called during the wait times it out first.
+//
+// Steps on a call that a Call Control request ended, or by a party that
+// a request made leave (Resume), are skipped: they have no events.
 func (p *Player) Step() ([]Event, error) {
 	if p.failed != nil {
 		return nil, p.failed
 	}
-	if p.next >= len(p.s.Steps) {
+	p.TimeOut()
+	if p.next >= len(p.steps) {
 		return nil, ErrDone
 	}
 	i := p.next
-	st := p.s.Steps[i]
+	st := p.steps[i]
 	p.next++
 	if st.After > 0 {
 		p.now = p.now.Add(st.After)
@@ -83,11 +119,151 @@ func (p *Player) Step() ([]Event, error) {
 	p.w.mu.Lock()
 	defer p.w.mu.Unlock()
 	p.out = nil
-	if reason := p.apply(i, st); reason != "" {
+	if reason := p.apply(i, st); reason != "" && reason != skipStep {
 		p.failed = &StepError{Script: p.s.Name, Step: i, Op: st.Op, Reason: reason}
 		return p.out, p.failed
 	}
 	return p.out, nil
+}
+
+// skipStep is apply's answer for a step it skips.
+const skipStep = "\x00skip"
+
+// waiting is an OpAwait in progress.
+type waiting struct {
+	index int
+	step  Step
+	c     *call
+	l     *leg
+	code  telephony.StatusCode // the party's status when the wait began
+}
+
+// Wait describes the OpAwait step a Player waits in.
+type Wait struct {
+	// Call and Party are the labels of the call and of the waiting party;
+	// TelephonySessionID and PartyID their ids.
+	Call, Party                 string
+	TelephonySessionID, PartyID string
+	// Timeout is the step's timeout.
+	Timeout time.Duration
+}
+
+// Waiting reports whether the player waits in an OpAwait step, and which.
+func (p *Player) Waiting() (Wait, bool) {
+	w := p.wait
+	if w == nil {
+		return Wait{}, false
+	}
+	return Wait{Call: w.c.label, Party: w.l.label, TelephonySessionID: w.c.id, PartyID: w.l.p.ID, Timeout: w.step.Timeout}, true
+}
+
+// TimeOut ends the wait of an OpAwait step by its timeout: the clock
+// moves on by the timeout, and the step's Otherwise steps are played
+// next. It does nothing when the player does not wait.
+func (p *Player) TimeOut() {
+	w := p.wait
+	if w == nil {
+		return
+	}
+	p.wait = nil
+	p.now = p.now.Add(w.step.Timeout)
+	if len(w.step.Otherwise) > 0 {
+		p.steps = slices.Insert(slices.Clone(p.steps), p.next, w.step.Otherwise...)
+	}
+}
+
+// Resume takes into the player's calls what a Call Control request did
+// to one of them: s is the session as the request left it, with every
+// party or only the ones it changed (as notified). Each party that
+// differs from the call's (a party the request added is labelled with its
+// id) gets a telephony event with Op OpControl, numbered in order up to
+// s.Sequence, as the platform that served the request notified it, then
+// the presence event of its extension if that changed; the clock moves on
+// to s.EventTime if that is later. A call whose parties have all left
+// ends. When the request changed the status of the party an OpAwait
+// waits for, the wait ends and the steps after it follow (not its
+// Otherwise steps). Sessions the player does not know are ignored.
+func (p *Player) Resume(s *telephony.Session) []Event {
+	if s == nil || p.failed != nil {
+		return nil
+	}
+	p.w.mu.Lock()
+	defer p.w.mu.Unlock()
+	var c *call
+	for _, x := range p.calls {
+		if x.id == s.TelephonySessionID {
+			c = x
+		}
+	}
+	if c == nil || c.ended {
+		return nil
+	}
+	type change struct {
+		l  *leg
+		pt *telephony.Party
+	}
+	var changed []change
+	for i := range s.Parties {
+		pt := &s.Parties[i]
+		var l *leg
+		for _, x := range c.legs {
+			if x.p.ID == pt.ID {
+				l = x
+			}
+		}
+		if l != nil && reflect.DeepEqual(l.p, *pt) {
+			continue
+		}
+		changed = append(changed, change{l, pt})
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	p.out = nil
+	if t := s.EventTime.UTC(); t.After(p.now) {
+		p.now = t
+	}
+	sc := stepCtx{max(p.next-1, 0), OpControl}
+	if p.wait != nil {
+		sc.index = p.wait.index
+	}
+	seq := max(c.seq, s.Sequence) - int64(len(changed))
+	for _, ch := range changed {
+		l := ch.l
+		if l == nil {
+			l = p.adoptLeg(c, ch.pt)
+		}
+		l.p = cloneParty(*ch.pt)
+		if l.p.Status.Code == telephony.Answered {
+			l.answered = true
+		}
+		l.byControl = l.final()
+		seq++
+		p.emit(sc, c, l, seq)
+	}
+	if w := p.wait; w != nil && w.c == c && (w.l.final() || w.l.p.Status.Code != w.code) {
+		p.wait = nil
+	}
+	return p.out
+}
+
+// adoptLeg adds to c the party pt that a Call Control request added (the
+// target of a transfer or forward), labelled with its id.
+func (p *Player) adoptLeg(c *call, pt *telephony.Party) *leg {
+	ep := Endpoint{Label: pt.ID, Kind: External, PhoneNumber: pt.To.PhoneNumber, Name: pt.To.Name}
+	if pt.ExtensionID != "" {
+		ep.Kind, ep.ExtensionID = User, pt.ExtensionID
+	}
+	l := &leg{label: pt.ID, ep: ep, start: p.now}
+	if ep.internal() {
+		l.sip = &presenceSIP{toTag: p.w.base32(10), fromTag: p.w.hex(14)}
+		if pt.SIPData != nil {
+			l.sip = &presenceSIP{toTag: pt.SIPData.ToTag, fromTag: pt.SIPData.FromTag}
+		}
+		l.presID = p.w.base32(20)
+	}
+	c.legs = append(c.legs, l)
+	return l
 }
 
 // stepCtx is the step being played, for the events it emits.
@@ -100,16 +276,21 @@ func (p *Player) apply(i int, st Step) string {
 	sc := stepCtx{i, st.Op}
 	get := func(label string) (*call, string) {
 		c, ok := p.calls[label]
-		if !ok {
+		switch {
+		case !ok:
 			return nil, fmt.Sprintf("no call %q", label)
-		}
-		if c.ended {
+		case c.ended && c.byControl:
+			return nil, skipStep
+		case c.ended:
 			return nil, fmt.Sprintf("call %q has ended", label)
 		}
 		return c, ""
 	}
 	party := func(c *call, label string) (*leg, string) {
 		l := c.leg(label)
+		if l != nil && l.final() && l.byControl {
+			return nil, skipStep
+		}
 		if l == nil || l.final() {
 			return nil, fmt.Sprintf("no active party %q in call %q", label, c.label)
 		}
@@ -229,6 +410,11 @@ func (p *Player) apply(i int, st Step) string {
 		p.connectCallers(sc, c, l)
 	case OpHangup:
 		p.hangup(sc, c, l)
+	case OpAwait:
+		if st.Timeout <= 0 {
+			return "an await needs a positive timeout"
+		}
+		p.wait = &waiting{index: i, step: st, c: c, l: l, code: l.p.Status.Code}
 	default:
 		return "unknown operation"
 	}
@@ -428,7 +614,9 @@ func (p *Player) disconnect(sc stepCtx, c *call, l *leg) {
 // set changes a party's status and emits its telephony notification, then
 // the presence notification of its extension if that changed.
 func (p *Player) set(sc stepCtx, c *call, l *leg, code telephony.StatusCode, reason string, mod func(*telephony.Party)) {
-	p.now = p.now.Add(p.w.jitter())
+	if !p.exact {
+		p.now = p.now.Add(p.w.jitter())
+	}
 	l.p.Status = telephony.Status{Code: code, Reason: reason}
 	if code != telephony.Parked {
 		l.p.Park = nil
@@ -439,7 +627,13 @@ func (p *Player) set(sc stepCtx, c *call, l *leg, code telephony.StatusCode, rea
 	if mod != nil {
 		mod(&l.p)
 	}
-	c.seq++
+	p.emit(sc, c, l, c.seq+1)
+}
+
+// emit records the notification of l's state with sequence seq, then the
+// presence notification of its extension if that changed.
+func (p *Player) emit(sc stepCtx, c *call, l *leg, seq int64) {
+	c.seq = max(c.seq, seq)
 	c.updated = p.now
 	ended := true
 	for _, o := range c.legs {
@@ -448,7 +642,7 @@ func (p *Player) set(sc stepCtx, c *call, l *leg, code telephony.StatusCode, rea
 		}
 	}
 	body := &telephony.Session{
-		Sequence:           c.seq,
+		Sequence:           seq,
 		SessionID:          c.sessionID,
 		TelephonySessionID: c.id,
 		ServerID:           p.w.serverID,
@@ -463,6 +657,7 @@ func (p *Player) set(sc stepCtx, c *call, l *leg, code telephony.StatusCode, rea
 	}
 	if ended {
 		c.ended = true
+		c.byControl = sc.op == OpControl
 		delete(p.w.sessions, c.id)
 	} else {
 		ev.SessionState = c.state()

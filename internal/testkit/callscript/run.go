@@ -21,9 +21,9 @@ type Result struct {
 // Run plays the script alone in a new World for the account, with the
 // given seed and start time, and collects what it produced. Equal
 // arguments give equal results.
-func Run(accountID string, s Script, seed uint64, start time.Time) (*Result, error) {
+func Run(accountID string, s Script, seed uint64, start time.Time, opts ...PlayOption) (*Result, error) {
 	w := NewWorld(accountID, seed)
-	p := w.Play(s, start)
+	p := w.Play(s, start, opts...)
 	r := &Result{Script: s, AccountID: accountID}
 	for {
 		evs, err := p.Step()

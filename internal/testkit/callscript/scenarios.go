@@ -12,21 +12,28 @@ type Scenario struct {
 	Description string
 	// New builds the script for the cast.
 	New func(Cast) Script
+	// Want is what the scenario's scripts declare (Script.Want), the same
+	// for every cast.
+	Want []SummaryWant
 }
 
 // Scenarios returns the shipped scenarios, in a fixed order.
 func Scenarios() []Scenario {
-	return []Scenario{
-		{"inbound-answered", "An outside caller rings an extension, which answers; the caller hangs up.", InboundAnswered},
-		{"inbound-voicemail", "An outside caller rings an extension, which sends the call to voicemail; the caller leaves a message.", InboundVoicemail},
-		{"outbound-pstn", "An extension calls an outside number, which answers; the extension hangs up.", OutboundPSTN},
-		{"internal-hold", "An extension calls another, which answers; the caller holds and resumes; the callee hangs up.", InternalHold},
-		{"blind-transfer", "An extension answers an outside call and transfers it blind to another, which answers.", BlindTransferCall},
-		{"attended-transfer", "An extension holds an outside call, consults another extension, then completes the transfer.", AttendedTransferCall},
-		{"park-pickup", "An extension parks an outside call at *801; another extension picks it up.", ParkPickUp},
-		{"conference", "An extension merges a call with a colleague and a call with an outside number into a three-way conference.", ThreeWayConference},
-		{"queue", "An outside call reaches a call queue that rings two agents; the first answers.", QueueCall},
+	out := []Scenario{
+		{"inbound-answered", "An outside caller rings an extension, which answers; the caller hangs up.", InboundAnswered, nil},
+		{"inbound-voicemail", "An outside caller rings an extension, which sends the call to voicemail; the caller leaves a message.", InboundVoicemail, nil},
+		{"outbound-pstn", "An extension calls an outside number, which answers; the extension hangs up.", OutboundPSTN, nil},
+		{"internal-hold", "An extension calls another, which answers; the caller holds and resumes; the callee hangs up.", InternalHold, nil},
+		{"blind-transfer", "An extension answers an outside call and transfers it blind to another, which answers.", BlindTransferCall, nil},
+		{"attended-transfer", "An extension holds an outside call, consults another extension, then completes the transfer.", AttendedTransferCall, nil},
+		{"park-pickup", "An extension parks an outside call at *801; another extension picks it up.", ParkPickUp, nil},
+		{"conference", "An extension merges a call with a colleague and a call with an outside number into a three-way conference.", ThreeWayConference, nil},
+		{"queue", "An outside call reaches a call queue that rings two agents; the first answers.", QueueCall, nil},
 	}
+	for i := range out {
+		out[i].Want = out[i].New(DefaultCast()).Want
+	}
+	return out
 }
 
 // ScenarioNamed returns the shipped scenario with that name.
@@ -72,6 +79,9 @@ func InboundAnswered(c Cast) Script {
 			tr("call", "agent", proc, ans, "", OpAnswer),
 			ended(tr("call", "agent", ans, disc, "", OpHangup)),
 		},
+		// Answer after 4 s, hang-up 45 s later.
+		Want: []SummaryWant{{Call: "call", Parties: []string{"agent"},
+			Ring: 4 * sec, Talk: 45 * sec, Outcome: telephony.OutcomeAnswered, Journey: "call"}},
 	}
 }
 
@@ -92,6 +102,10 @@ func InboundVoicemail(c Cast) Script {
 			tr("call", "agent", proc, telephony.VoiceMail, "", OpVoicemail),
 			ended(tr("call", "agent", telephony.VoiceMail, disc, "", OpHangup)),
 		},
+		// Never answered: it rings from the dial to the end (12 s to
+		// voicemail, then the 30 s message).
+		Want: []SummaryWant{{Call: "call", Parties: []string{"agent"},
+			Ring: 42 * sec, Outcome: telephony.OutcomeVoicemail, Journey: "call"}},
 	}
 }
 
@@ -115,6 +129,9 @@ func OutboundPSTN(c Cast) Script {
 			tr("call", "caller", ans, disc, "", OpHangup),
 			ended(tr("call", "customer", ans, disc, "", OpHangup)),
 		},
+		// The outside leg of an outbound call belongs to the account.
+		Want: []SummaryWant{{Call: "call", Parties: []string{"caller", "customer"},
+			Ring: 6 * sec, Talk: 60 * sec, Outcome: telephony.OutcomeAnswered, Journey: "call"}},
 	}
 }
 
@@ -143,6 +160,10 @@ func InternalHold(c Cast) Script {
 			tr("call", "callee", ans, disc, "", OpHangup),
 			ended(tr("call", "caller", ans, disc, "", OpHangup)),
 		},
+		// Answered at 5 s, held from 25 s to 35 s, ended at 75 s: talk is
+		// 70 s less the 10 s on hold.
+		Want: []SummaryWant{{Call: "call", Parties: []string{"callee", "caller"},
+			Ring: 5 * sec, Talk: 60 * sec, Hold: 10 * sec, Outcome: telephony.OutcomeAnswered, Journey: "call"}},
 	}
 }
 
@@ -169,6 +190,10 @@ func BlindTransferCall(c Cast) Script {
 			tr("call", "target", proc, ans, "", OpAnswer),
 			ended(tr("call", "target", ans, disc, "", OpHangup)),
 		},
+		// Answered at 3 s, transferred at 33 s, the target answers at 38 s,
+		// ended at 98 s.
+		Want: []SummaryWant{{Call: "call", Parties: []string{"agent", "target"},
+			Ring: 3 * sec, Talk: 95 * sec, Outcome: telephony.OutcomeBlindTransfer, Journey: "call"}},
 	}
 }
 
@@ -204,6 +229,14 @@ func AttendedTransferCall(c Cast) Script {
 			tr("consult", "agent", ans, gone, telephony.ReasonAttendedTransfer, OpAttendedTransfer),
 			ended(tr("consult", "target", ans, disc, "", OpHangup)),
 		},
+		// call: answered at 3 s, held from 23 s until the transfer at 45 s.
+		// consult: dialled at 25 s, answered at 30 s, ended at 105 s.
+		Want: []SummaryWant{
+			{Call: "call", Parties: []string{"agent"}, Ring: 3 * sec, Talk: 20 * sec, Hold: 22 * sec,
+				Outcome: telephony.OutcomeAttendedTransfer, Journey: "call", Linked: []string{"consult"}},
+			{Call: "consult", Parties: []string{"agent", "target"}, Ring: 5 * sec, Talk: 75 * sec,
+				Outcome: telephony.OutcomeAttendedTransfer, Journey: "call", Linked: []string{"call"}},
+		},
 	}
 }
 
@@ -233,6 +266,14 @@ func ParkPickUp(c Cast) Script {
 			ended(tr("call", "agent", telephony.Parked, gone, telephony.ReasonPickup, OpPickUp)),
 			tr("pickup", "park:*801", ans, gone, telephony.ReasonPickup, OpPickUp),
 			ended(tr("pickup", "picker", ans, disc, "", OpHangup)),
+		},
+		// call: answered at 3 s, parked at 18 s (talk goes on until it
+		// leaves), picked up at 38 s. pickup: from 38 s to 98 s.
+		Want: []SummaryWant{
+			{Call: "call", Parties: []string{"agent"}, Ring: 3 * sec, Talk: 35 * sec,
+				Outcome: telephony.OutcomeParkedPickedUpElsewhere, Journey: "call", Linked: []string{"pickup"}},
+			{Call: "pickup", Parties: []string{"park:*801", "picker"}, Talk: 60 * sec,
+				Outcome: telephony.OutcomeAnswered, Journey: "call", Linked: []string{"call"}},
 		},
 	}
 }
@@ -283,6 +324,17 @@ func ThreeWayConference(c Cast) Script {
 			tr("conf", "guest", ans, disc, "", OpHangup),
 			ended(tr("conf", "host", ans, disc, "", OpHangup)),
 		},
+		// first: answered at 4 s, held from 19 s until the merge at 37 s.
+		// second: dialled at 21 s, answered at 27 s. conf: from 37 s until
+		// the guest hangs up at 127 s.
+		Want: []SummaryWant{
+			{Call: "first", Parties: []string{"guest", "host"}, Ring: 4 * sec, Talk: 15 * sec, Hold: 18 * sec,
+				Outcome: telephony.OutcomeMergedIntoConference, Journey: "first", Linked: []string{"conf"}},
+			{Call: "second", Parties: []string{"customer", "host"}, Ring: 6 * sec, Talk: 10 * sec,
+				Outcome: telephony.OutcomeMergedIntoConference, Journey: "first", Linked: []string{"conf"}},
+			{Call: "conf", Parties: []string{"customer", "guest", "host"}, Talk: 90 * sec,
+				Outcome: telephony.OutcomeAnswered, Journey: "first", Linked: []string{"first", "second"}},
+		},
 	}
 }
 
@@ -313,5 +365,9 @@ func QueueCall(c Cast) Script {
 			tr("call", "agent2", proc, disc, telephony.ReasonAgentAnswered, OpAnswer),
 			ended(tr("call", "agent1", ans, disc, "", OpHangup)),
 		},
+		// The queue rings from 0 s, the agents from 1 s; agent1 answers at
+		// 7 s; the call ends at 97 s.
+		Want: []SummaryWant{{Call: "call", Parties: []string{"agent1", "agent2", "queue"},
+			Ring: 7 * sec, Talk: 90 * sec, Outcome: telephony.OutcomeAnswered, Journey: "call"}},
 	}
 }

@@ -46,13 +46,22 @@ const (
 	// OpHangup: Party leaves Call. A call (with the calls linked to it by
 	// transfer or conference) left with fewer than two parties ends.
 	OpHangup
+	// OpAwait: Party of Call waits, in the state it is in (ringing after
+	// Dial or Ring, on hold after Hold), until a Call Control request
+	// changes its status (Player.Resume) or Timeout passes (Player.TimeOut).
+	// At the timeout the steps Otherwise are played, then the steps after
+	// this one; after a request, only the steps after this one.
+	OpAwait
+	// OpControl is not a step: it marks the events of the changes a Call
+	// Control request made (Player.Resume).
+	OpControl
 )
 
 var opNames = [...]string{
 	OpDial: "Dial", OpRing: "Ring", OpAnswer: "Answer", OpHold: "Hold", OpUnhold: "Unhold",
 	OpPark: "Park", OpPickUp: "PickUp", OpBlindTransfer: "BlindTransfer",
 	OpAttendedTransfer: "AttendedTransfer", OpConference: "Conference", OpVoicemail: "Voicemail",
-	OpHangup: "Hangup",
+	OpHangup: "Hangup", OpAwait: "Await", OpControl: "Control",
 }
 
 // String returns the operation's name, such as "Answer".
@@ -81,6 +90,10 @@ type Step struct {
 	Merge []string
 	// ParkData is the park location ("*801").
 	ParkData string
+	// Timeout is how long an OpAwait waits for a Call Control request.
+	Timeout time.Duration
+	// Otherwise are the steps an OpAwait plays when its timeout passes.
+	Otherwise []Step
 }
 
 // Dial returns a step that starts call from from to to.
@@ -147,6 +160,13 @@ func Hangup(after time.Duration, call, party string) Step {
 	return Step{Op: OpHangup, After: after, Call: call, Party: party}
 }
 
+// Await returns a step where party waits in call, as it is, until a Call
+// Control request changes its status or timeout passes; at the timeout
+// the steps otherwise are played first.
+func Await(after time.Duration, call, party string, timeout time.Duration, otherwise ...Step) Step {
+	return Step{Op: OpAwait, After: after, Call: call, Party: party, Timeout: timeout, Otherwise: otherwise}
+}
+
 // Script is a scripted call: its steps, and the transitions an
 // account-level subscriber must see.
 type Script struct {
@@ -160,6 +180,35 @@ type Script struct {
 	// telephony subscriber sees, with labels and without ids. Empty for
 	// scripts that do not state them.
 	Expect []Transition
+	// Want declares, per call, the summary a call tracker subscribed at
+	// account level must give when the call ends (see SummaryWant). Empty
+	// for scripts that do not state it.
+	Want []SummaryWant
+}
+
+// SummaryWant is the summary (telephony.CallSummary) that one call of a
+// script must produce for an account-level telephony subscriber, computed
+// from the script's step times. Played with ExactTimes, the event times
+// are the step times exactly, and so are the durations; otherwise each
+// event comes up to 85 ms after its step (see Player).
+type SummaryWant struct {
+	// Call is the call's label.
+	Call string
+	// Parties are the labels of the call's parties the subscriber sees,
+	// sorted.
+	Parties []string
+	// Ring, Talk and Hold are the call-level times
+	// (CallSummary.Ring, Talk, Hold).
+	Ring, Talk, Hold time.Duration
+	// Outcome is how the call ends.
+	Outcome telephony.Outcome
+	// Journey is the label of the call whose session id is the journey's
+	// (CallSummary.JourneyID): the first call of the journey, or Call
+	// itself.
+	Journey string
+	// Linked are the labels of the calls this one is linked to
+	// (CallSummary.LinkedSessions), sorted; nil when none.
+	Linked []string
 }
 
 // Transition is one change of a party's status, as a call tracker should
