@@ -9,18 +9,22 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ringwatch/ringwatch"
 	"github.com/ringwatch/ringwatch/notify"
 	"github.com/ringwatch/ringwatch/relay"
 	"github.com/ringwatch/ringwatch/relay/embedded"
+	"github.com/ringwatch/ringwatch/subscription"
 	"github.com/ringwatch/ringwatch/telephony"
+	"github.com/ringwatch/ringwatch/transport"
 	"github.com/ringwatch/ringwatch/transport/webhook"
 )
 
@@ -59,7 +63,10 @@ type relayRun struct {
 	conns    []*nats.Conn
 	pubs     []*relay.Publisher
 	servers  []*hookServer
-	owner    *webhook.Transport // the RingCentral subscription (see below)
+	owners   []*relay.Owner // one per member: the one holding the lease maintains the subscription
+	ownStop  context.CancelFunc
+	ownWG    sync.WaitGroup
+	gapPub   *relay.Publisher // passes the owners' gaps on to the members
 	subs     []*notify.Subscription
 	fwd      sync.WaitGroup
 	events   chan notify.Event
@@ -73,11 +80,13 @@ type relayRun struct {
 // tracking, and this process prints what the members report, as a run
 // without the relay would.
 //
-// The RingCentral subscription is created and renewed by a webhook
-// Transport whose Gaps go to the relay; its own Handler is not served
-// (the receivers' are). In a deployment of several receiver processes,
-// the relay's Owner elects the one process that does this; until then,
-// give -public-url to one receiver process only.
+// Every member runs a relay.Owner: the one that holds the owners' lease
+// creates and renews the RingCentral subscription (posting to the
+// receivers' front, with the verification token they share), and another
+// takes over when it dies; a subscription it had to replace is reported
+// to the members as a Gap. Receivers and members in separate processes
+// share the token through RINGWATCH_WEBHOOK_TOKEN, and the members need
+// -public-url, the receivers' public address.
 func (m *monitor) runRelay(ctx context.Context) int {
 	o := m.opts
 	r := &relayRun{events: make(chan notify.Event, 256), failed: make(chan error, o.members), stopFwd: make(chan struct{})}
@@ -92,7 +101,21 @@ func (m *monitor) runRelay(ctx context.Context) int {
 		r.embedded, natsURL = srv, srv.URL()
 	}
 	rc := ringwatch.NewClient(m.cfg, ringwatch.WithLogger(m.log))
-	filters := m.filters()
+	filters := m.boardFilters(m.filters())
+	token := os.Getenv(envWebhookToken)
+	if token == "" && o.role != "both" {
+		fmt.Fprintf(m.stderr, "callmonitor: -role %s: set %s, the verification token the receivers and the members' owner share\n", o.role, envWebhookToken)
+		return exitUsage
+	}
+	if o.role == "member" && o.publicURL == "" {
+		fmt.Fprintln(m.stderr, "callmonitor: -role member: -public-url, the receivers' public address, is needed to own the subscription")
+		return exitUsage
+	}
+	if token == "" {
+		var b [24]byte
+		_, _ = rand.Read(b[:])
+		token = hex.EncodeToString(b[:])
+	}
 	start := m.startInfo(filters)
 	start.Transport = fmt.Sprintf("webhook through the relay at %s (%s: %d receivers, %d members, %d partitions)",
 		natsURL, o.role, o.receivers, o.members, o.partitions)
@@ -100,6 +123,12 @@ func (m *monitor) runRelay(ctx context.Context) int {
 		start.Transport = fmt.Sprintf("the relay at %s (member: %d members)", natsURL, o.members)
 	}
 	m.out.start(start)
+	var err error
+	if m.board, err = m.startBoard(); err != nil {
+		fmt.Fprintln(m.stderr, "callmonitor:", err)
+		return exitError
+	}
+	defer m.board.stop()
 	opts := []relay.Option{relay.WithPartitions(o.partitions)}
 	if m.log != nil {
 		opts = append(opts, relay.WithLogger(m.log))
@@ -112,12 +141,19 @@ func (m *monitor) runRelay(ctx context.Context) int {
 		return nc, err
 	}
 
+	public := o.publicURL
 	if o.role != "member" {
-		if err := m.startReceivers(ctx, r, rc, connect, opts); err != nil {
+		front, err := m.startReceivers(ctx, r, token, connect, opts)
+		if err != nil {
 			fmt.Fprintln(m.stderr, "callmonitor:", err)
 			return exitError
 		}
+		if public == "" { // the embedded platform posts on loopback
+			public = "http://" + front + "/ringcentral/webhook"
+		}
 	}
+	ownCtx, ownStop := context.WithCancel(context.WithoutCancel(ctx))
+	r.ownStop = ownStop
 	if o.role != "receiver" {
 		for range o.members {
 			nc, err := connect()
@@ -143,12 +179,13 @@ func (m *monitor) runRelay(ctx context.Context) int {
 			}
 			r.subs = append(r.subs, sub)
 			r.fwd.Go(func() { r.forward(sub) })
+			if err := m.startOwner(ownCtx, r, rc, nc, public, token, filters, opts); err != nil {
+				fmt.Fprintln(m.stderr, "callmonitor:", err)
+				return exitError
+			}
 		}
 	}
 
-	if m.platform != nil && o.role == "both" {
-		m.stopMix = m.startMix(ctx)
-	}
 	code := m.relayLoop(ctx, r)
 	if m.stopMix != nil {
 		m.stopMix()
@@ -164,12 +201,16 @@ func (m *monitor) runRelay(ctx context.Context) int {
 		stats.DecodeErrors += s.DecodeErrors
 		stats.Dropped += s.Dropped
 	}
+	// The owners step down; a process that ran the whole group removes
+	// the subscription, as callmonitor does without the relay; members of
+	// a larger group leave it to the group's next owner.
+	subID := r.stopOwners()
 	var closeErr error
-	if r.owner != nil {
+	removed := o.role == "both" && subID != ""
+	if removed {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-		closeErr = r.owner.Close(cctx)
+		closeErr = subscription.NewClient(rc).Delete(cctx, subID)
 		cancel()
-		r.owner = nil
 	}
 	if code != exitOK {
 		return code
@@ -178,18 +219,79 @@ func (m *monitor) runRelay(ctx context.Context) int {
 		fmt.Fprintln(m.stderr, "callmonitor: could not remove the subscription:", closeErr)
 		return exitError
 	}
-	m.out.stop(stopLine{Type: "stop", Time: time.Now(), Reason: stopReason(ctx),
-		Changes: m.changes, Calls: m.ended, Active: len(buildTable(time.Now(), calls).Calls), Stats: newStopStats(stats)})
+	l := stopLine{Type: "stop", Time: time.Now(), Reason: stopReason(ctx),
+		Changes: m.changes, Calls: m.ended, Active: len(buildTable(time.Now(), calls).Calls), Stats: newStopStats(stats)}
+	if removed {
+		m.out.stop(l)
+	} else {
+		m.out.emit(l, fmt.Sprintf("callmonitor: stopped (%s): %d state changes, %d calls ended, %d still active; subscription left to the group\n",
+			l.Reason, l.Changes, l.Calls, l.Active))
+	}
 	return exitOK
 }
 
-// startReceivers starts the webhook receivers, the round-robin front
-// before them, and the RingCentral subscription that posts to the front.
-func (m *monitor) startReceivers(ctx context.Context, r *relayRun, rc *ringwatch.Client, connect func() (*nats.Conn, error), opts []relay.Option) error {
+// envWebhookToken names the variable with the verification token that
+// receivers and owners in separate processes share.
+const envWebhookToken = "RINGWATCH_WEBHOOK_TOKEN"
+
+// startOwner runs a member's Owner: the members' owners elect one that
+// maintains the RingCentral subscription.
+func (m *monitor) startOwner(ctx context.Context, r *relayRun, rc *ringwatch.Client, nc *nats.Conn, public, token string, filters []subscription.Filter, opts []relay.Option) error {
+	if r.gapPub == nil {
+		pub, err := relay.NewPublisher(ctx, nc, opts...)
+		if err != nil {
+			return err
+		}
+		r.gapPub = pub
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("relay owner: %w", err)
+	}
+	gaps := r.gapPub.Sink()
+	oopts := []relay.OwnerOption{relay.WithOwnerGapFunc(func(g relay.OwnerGap) {
+		gaps.State(transport.State{Kind: transport.Gap, At: g.Until, Since: g.Since, Until: g.Until,
+			SubscriptionID: g.SubscriptionID, Reason: "subscription replaced: " + g.Reason})
+	})}
+	if m.log != nil {
+		oopts = append(oopts, relay.WithOwnerLogger(m.log))
+	}
+	own := relay.NewOwner(rc, js, public, token, filters, oopts...)
+	r.owners = append(r.owners, own)
+	r.ownWG.Go(func() {
+		if err := own.Run(ctx); err != nil {
+			fmt.Fprintln(m.stderr, "callmonitor: relay owner:", err)
+		}
+	})
+	return nil
+}
+
+// stopOwners stops the owners and returns the subscription they kept.
+func (r *relayRun) stopOwners() string {
+	if r.ownStop == nil {
+		return ""
+	}
+	id := r.subscriptionID() // the owner forgets it as it steps down
+	r.ownStop()
+	r.ownWG.Wait()
+	r.ownStop = nil
+	return id
+}
+
+// subscriptionID is the id of the subscription an owner maintains, or "".
+func (r *relayRun) subscriptionID() string {
+	for _, o := range r.owners {
+		if id := o.SubscriptionID(); id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// startReceivers starts the webhook receivers and the round-robin front
+// before them, and returns the front's address.
+func (m *monitor) startReceivers(ctx context.Context, r *relayRun, token string, connect func() (*nats.Conn, error), opts []relay.Option) (string, error) {
 	o := m.opts
-	var b [24]byte
-	_, _ = rand.Read(b[:])
-	token := hex.EncodeToString(b[:])
 	listen := o.listen
 	if listen == "" {
 		listen = ":8080"
@@ -201,11 +303,11 @@ func (m *monitor) startReceivers(ctx context.Context, r *relayRun, rc *ringwatch
 	for i := range o.receivers {
 		nc, err := connect()
 		if err != nil {
-			return err
+			return "", err
 		}
 		pub, err := relay.NewPublisher(ctx, nc, opts...)
 		if err != nil {
-			return err
+			return "", err
 		}
 		r.pubs = append(r.pubs, pub)
 		h := webhook.NewHandler(token, webhook.WithDeliver(pub.Deliver), webhook.WithMaxWait(2*time.Second),
@@ -216,7 +318,7 @@ func (m *monitor) startReceivers(ctx context.Context, r *relayRun, rc *ringwatch
 		}
 		srv, ln, err := serve(addr, h, m)
 		if err != nil {
-			return fmt.Errorf("receiver %d: %w", i, err)
+			return "", fmt.Errorf("receiver %d: %w", i, err)
 		}
 		r.servers = append(r.servers, srv)
 		backends = append(backends, &url.URL{Scheme: "http", Host: ln.Addr().String()})
@@ -232,21 +334,12 @@ func (m *monitor) startReceivers(ctx context.Context, r *relayRun, rc *ringwatch
 		}, ErrorLog: slogErrorLog(m.log)}
 		srv, ln, err := serve(listen, proxy, m)
 		if err != nil {
-			return fmt.Errorf("front: %w", err)
+			return "", fmt.Errorf("front: %w", err)
 		}
 		r.servers = append(r.servers, srv)
 		front = ln.Addr().String()
 	}
-	public := o.publicURL
-	if public == "" {
-		public = "http://" + front + "/ringcentral/webhook"
-	}
-	r.owner = webhook.New(rc, public, webhook.WithVerificationToken(token), webhook.WithLogger(m.log))
-	if err := r.owner.Open(ctx, m.filters(), r.pubs[0].Sink()); err != nil {
-		r.owner = nil
-		return fmt.Errorf("cannot subscribe at %s: %w", m.serverURL(), err)
-	}
-	return nil
+	return front, nil
 }
 
 // serve serves h on addr.
@@ -293,8 +386,21 @@ func (m *monitor) relayLoop(ctx context.Context, r *relayRun) int {
 		defer t.Stop()
 		tick = t.C
 	}
+	// The embedded platform's calls start once the owner has created the
+	// subscription, as a real platform's would already be going on.
+	var mixTick <-chan time.Time
+	if m.platform != nil && m.opts.role == "both" {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		mixTick = t.C
+	}
 	for {
 		select {
+		case <-mixTick:
+			if r.subscriptionID() != "" {
+				m.stopMix = m.startMix(ctx)
+				mixTick = nil
+			}
 		case <-ctx.Done():
 			return exitOK
 		case err := <-r.failed:
@@ -322,10 +428,9 @@ func (r *relayRun) stop() {
 	}
 	close(r.stopFwd)
 	r.fwd.Wait()
-	if r.owner != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		_ = r.owner.Close(ctx)
-		cancel()
+	r.stopOwners()
+	if r.gapPub != nil {
+		r.gapPub.Close()
 	}
 	for _, s := range r.servers {
 		s.stop()
