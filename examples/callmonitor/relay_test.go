@@ -65,6 +65,7 @@ func TestRelayBadFlags(t *testing.T) {
 		{"-relay", "nats://127.0.0.1:4222", "-role", "judge"},
 		{"-relay", "embedded", "-receivers", "0"},
 		{"-relay", "embedded", "-partitions", "0"},
+		{"-relay", "nats://127.0.0.1:1", "-role", "receiver"}, // no shared token
 	} {
 		r := runBinary(t, bin, nil, args...)
 		if r.err != nil {
