@@ -23,6 +23,13 @@ type options struct {
 	verbose   bool          // log ringwatch's debug output to stderr
 	csv       string        // file to append one CSV row per ended call to; "": none
 	http      string        // serve the live call board on this address (board.go); "": none
+	// The relay (relay.go): "" (none), "embedded" or a NATS URL, this
+	// process's role, and how many receivers and members it runs.
+	relay      string
+	role       string
+	receivers  int
+	members    int
+	partitions int
 }
 
 // errUsage marks a command line that cannot be run; its message is the
@@ -50,6 +57,11 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.verbose, "v", false, "log ringwatch's debug output to stderr")
 	fs.StringVar(&o.http, "http", "", "serve the live call board on host:port (a port alone or :port binds to 127.0.0.1 only)")
 	fs.StringVar(&o.csv, "csv", "", "append one CSV row per ended call to this file (a header first when the file is new or empty)")
+	fs.StringVar(&o.relay, "relay", "", "carry notifications through NATS JetStream: \"embedded\" (a server in this process) or a NATS URL such as nats://host:4222")
+	fs.StringVar(&o.role, "role", "both", "relay: what this process runs: receiver (webhooks into NATS), member (NATS into call tracking) or both")
+	fs.IntVar(&o.receivers, "receivers", 1, "relay: webhook receivers behind a round-robin front")
+	fs.IntVar(&o.members, "members", 1, "relay: call-tracking members sharing the partitions")
+	fs.IntVar(&o.partitions, "partitions", 4, "relay: partitions of a new stream")
 	return fs
 }
 
@@ -86,6 +98,9 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 		return o, &usageError{"-table must not be negative"}
 	}
 	if err := checkHTTPFlag(&o); err != nil {
+		return o, err
+	}
+	if err := checkRelayFlags(&o); err != nil {
 		return o, err
 	}
 	return o, nil

@@ -146,6 +146,9 @@ func (m *monitor) run(ctx context.Context) int {
 		ctx, cancel = context.WithTimeout(ctx, m.opts.duration)
 		defer cancel()
 	}
+	if m.opts.relay != "" {
+		return m.runRelay(ctx)
+	}
 	// The Client's token source does not end with ctx: tokens are still
 	// needed after Ctrl-C, when Close removes the subscription.
 	rc := ringwatch.NewClient(m.cfg, ringwatch.WithLogger(m.log))
@@ -323,6 +326,7 @@ func (m *monitor) transport(rc *ringwatch.Client) (transport.Transport, *hookSer
 type hookServer struct {
 	srv  *http.Server
 	done chan struct{}
+	addr string
 }
 
 func (h *hookServer) stop() {
