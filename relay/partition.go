@@ -212,9 +212,14 @@ func (pt *partition) replay(ctx context.Context, floor uint64) error {
 	}
 	first := info.State.FirstSeq
 	if first > 1 {
-		now := time.Now()
-		m.sink.State(transport.State{Kind: transport.Gap, At: now, Since: info.State.FirstTime, Until: now,
-			Reason: fmt.Sprintf("relay: partition %d replay incomplete (stream begins at %d)", pt.p, first)})
+		// Reported once the replay is over, so that the resync it
+		// starts reads REST on top of what the replay rebuilt.
+		since := info.State.FirstTime
+		defer func() {
+			now := time.Now()
+			m.sink.State(transport.State{Kind: transport.Gap, At: now, Since: since, Until: now,
+				Reason: fmt.Sprintf("relay: partition %d replay incomplete (stream begins at %d)", pt.p, first)})
+		}()
 	}
 	if floor == 0 || floor < first {
 		return nil
