@@ -103,21 +103,11 @@ const maxDeliver = 5
 // with ErrPartitions if the stream is not one the relay made with the
 // same subject prefix.
 func NewMember(ctx context.Context, nc *nats.Conn, opts ...Option) (*Member, error) {
-	cfg, err := newConfig(opts)
+	rs, err := openStream(ctx, nc, opts, "new member")
 	if err != nil {
-		return nil, opError("new member", err)
+		return nil, err
 	}
-	if err := connected(nc); err != nil {
-		return nil, opError("new member", err)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, opError("new member", err)
-	}
-	st, n, err := ensureStream(ctx, js, &cfg)
-	if err != nil {
-		return nil, opError("new member", err)
-	}
+	cfg, js, st, n := rs.cfg, rs.js, rs.st, rs.parts
 	bucket := cfg.stream + "_leases"
 	kv, err := js.KeyValue(ctx, bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {

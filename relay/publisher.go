@@ -97,21 +97,11 @@ type PublisherStats struct {
 // ErrPartitions if the stream has another number of partitions than
 // WithPartitions asks for.
 func NewPublisher(ctx context.Context, nc *nats.Conn, opts ...Option) (*Publisher, error) {
-	cfg, err := newConfig(opts)
+	rs, err := openStream(ctx, nc, opts, "new publisher")
 	if err != nil {
-		return nil, opError("new publisher", err)
+		return nil, err
 	}
-	if err := connected(nc); err != nil {
-		return nil, opError("new publisher", err)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, opError("new publisher", err)
-	}
-	_, n, err := ensureStream(ctx, js, &cfg)
-	if err != nil {
-		return nil, opError("new publisher", err)
-	}
+	cfg, js, n := rs.cfg, rs.js, rs.parts
 	runCtx, cancel := context.WithCancel(context.Background())
 	p := &Publisher{
 		nc: nc, js: js, cfg: cfg, subj: subjects{cfg.prefix}, parts: n,

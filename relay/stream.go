@@ -246,3 +246,34 @@ func Connect(url string, opts ...nats.Option) (*nats.Conn, error) {
 	}
 	return nc, nil
 }
+
+// relayStream is what a Publisher and a Member both start from: the
+// options, the connection's JetStream, and the stream with its number of
+// partitions (created if it does not exist).
+type relayStream struct {
+	cfg   config
+	js    jetstream.JetStream
+	st    jetstream.Stream
+	parts int
+}
+
+// openStream checks the options and the connection and binds (or creates)
+// the stream; errors are prefixed with op.
+func openStream(ctx context.Context, nc *nats.Conn, opts []Option, op string) (relayStream, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return relayStream{}, opError(op, err)
+	}
+	if err := connected(nc); err != nil {
+		return relayStream{}, opError(op, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return relayStream{}, opError(op, err)
+	}
+	st, n, err := ensureStream(ctx, js, &cfg)
+	if err != nil {
+		return relayStream{}, opError(op, err)
+	}
+	return relayStream{cfg: cfg, js: js, st: st, parts: n}, nil
+}
