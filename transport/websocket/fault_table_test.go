@@ -113,7 +113,7 @@ func TestFaultTable(t *testing.T) {
 			p.DropWebSockets()
 			return true
 		}, false},
-		{"slow consumer 1 s", 1500, func(*notifytest.Platform) bool { return false }, true},
+		{"slow consumer 3 s", 1500, func(*notifytest.Platform) bool { return false }, true},
 	}
 	var rows []faultRow
 	for _, sc := range scenarios {
@@ -123,11 +123,18 @@ func TestFaultTable(t *testing.T) {
 			s := &sleeps{hold: make(chan struct{})}
 			sink := &stallRecorder{}
 			if sc.stall {
-				sink.stallAt, sink.stall = 11, time.Second
+				sink.stallAt, sink.stall = 11, 3*time.Second
 			}
 			tr := websocket.NewWithHTTPClient(p.URL(), bareClient(t, p.Config()), // a 429 is retried by the transport, not waited out by a budget
 				websocket.WithSleep(s.sleep),
-				websocket.WithBackoffFunc(func(int) time.Duration { return 0 }), websocket.WithHeartbeat(300*time.Millisecond))
+				websocket.WithBackoffFunc(func(int) time.Duration { return 0 }),
+				// A heartbeat of 1 s against a 3 s stall: long enough that a
+				// CPU-starved CI machine does not delay the reader past it
+				// (at 300 ms it did, once in 60 runs under load: the
+				// transport dropped the connection itself, and frames the
+				// gateway had written but the reader had not read were lost
+				// with it, which the gateway's recovery cannot replay).
+				websocket.WithHeartbeat(time.Second))
 			defer tr.Close(context.Background())
 			if err := tr.Open(context.Background(), []subscription.Filter{subscription.ExtensionPresence("~", subscription.Detailed())}, sink); err != nil {
 				t.Fatalf("Open: %v", err)
