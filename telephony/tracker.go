@@ -117,7 +117,14 @@ type call struct {
 	id        string
 	sessionID string
 	origin    Origin
-	parties   []partyState
+	// parties are the call's parties in the order first seen. The first
+	// two live in first, inside the call's own allocation (most calls
+	// have two), and firstPtrs backs the slice until a third comes; later
+	// ones are allocated one by one, so a call that grows never copies or
+	// throws away the party states it has.
+	parties   []*partyState
+	first     [2]partyState
+	firstPtrs [2]*partyState
 	// index maps party ids to their place in parties once the call has
 	// more than indexFrom parties; below that a scan is as fast and costs
 	// no memory.
@@ -489,8 +496,8 @@ func (c *call) snapshot() Call {
 		Started: c.started, Updated: c.updated, EndedAt: c.endedAt, Ended: c.ended,
 		DroppedParties: int(c.dropped),
 	}
-	for i := range c.parties {
-		out.Parties[i] = c.parties[i].p
+	for i, ps := range c.parties {
+		out.Parties[i] = ps.p
 	}
 	slices.SortFunc(out.Parties, func(a, b Party) int { return strings.Compare(a.ID, b.ID) })
 	return out
@@ -499,10 +506,7 @@ func (c *call) snapshot() Call {
 // byID returns c's parties sorted by id, for output that does not depend
 // on the order they were first seen in.
 func (c *call) byID() []*partyState {
-	out := make([]*partyState, len(c.parties))
-	for i := range c.parties {
-		out[i] = &c.parties[i]
-	}
+	out := slices.Clone(c.parties)
 	slices.SortFunc(out, func(a, b *partyState) int { return strings.Compare(a.p.ID, b.p.ID) })
 	return out
 }
@@ -512,34 +516,43 @@ func (c *call) byID() []*partyState {
 func (t *Tracker) party(c *call, id string) *partyState {
 	if c.index != nil {
 		if i, ok := c.index[id]; ok {
-			return &c.parties[i]
+			return c.parties[i]
 		}
 		return nil
 	}
-	for i := range c.parties {
+	for _, ps := range c.parties {
 		t.scans++
-		if c.parties[i].p.ID == id {
-			return &c.parties[i]
+		if ps.p.ID == id {
+			return ps
 		}
 	}
 	return nil
 }
 
-// addParty appends a new party to c, indexing it if c has become large.
-func (c *call) addParty(ps partyState) *partyState {
-	c.parties = append(c.parties, ps)
-	n := len(c.parties)
+// addParty adds a party to c, in the state np with sequence seq,
+// indexing it if c has become large. The state is written in place (the
+// slots are zero), one copy of the Party.
+func (c *call) addParty(np *Party, seq int64) *partyState {
+	n := len(c.parties) + 1
+	var p *partyState
+	if n <= len(c.first) {
+		p = &c.first[n-1]
+	} else {
+		p = new(partyState)
+	}
+	p.p, p.seq = *np, seq
+	c.parties = append(c.parties, p)
 	switch {
 	case c.index != nil:
-		c.index[ps.p.ID] = int32(n - 1)
+		c.index[p.p.ID] = int32(n - 1)
 	case n > indexFrom:
 		c.index = make(map[string]int32, 2*n)
-		for i := range c.parties {
-			c.index[c.parties[i].p.ID] = int32(i)
+		for i, ps := range c.parties {
+			c.index[ps.p.ID] = int32(i)
 		}
 	}
-	c.tally(&ps.p.Status, 1)
-	return &c.parties[n-1]
+	c.tally(&p.p.Status, 1)
+	return p
 }
 
 // tally adds d to the counts over() reads for a party with status st.
@@ -578,7 +591,7 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 				out = t.dropParty(c, s, np, out)
 				continue
 			}
-			ps = c.addParty(partyState{p: *np, seq: s.Sequence})
+			ps = c.addParty(np, s.Sequence)
 		} else {
 			if s.Sequence != 0 && s.Sequence <= ps.seq {
 				if s.Sequence == ps.seq {
@@ -662,7 +675,7 @@ func (t *Tracker) dropParty(c *call, s *Session, np *Party, out []Change) []Chan
 	if !c.ended && len(c.parties) > 0 {
 		// the untracked parties' transitions are unseen from now on: the
 		// summary's horizon (see call.summary), kept in the first party
-		c.lose(&c.parties[0], nanos(s.EventTime))
+		c.lose(c.parties[0], nanos(s.EventTime))
 		c.parties[0].resumed = -1
 	}
 	if c.dropped > 1 || c.ended {
@@ -838,8 +851,8 @@ func (t *Tracker) newCall(id string, now time.Time, out []Change) (*call, []Chan
 			}
 		}
 	}
-	// most calls have two parties: room for them in one allocation
-	c := &call{id: id, started: now, parties: make([]partyState, 0, 2)}
+	c := &call{id: id, started: now}
+	c.parties = c.firstPtrs[:0]
 	t.calls[id] = c
 	if len(t.peers) > 0 {
 		t.adoptPending(c)

@@ -78,8 +78,8 @@ func (t *Tracker) Wait(ctx context.Context, telephonySessionID, partyID string, 
 	w := &waiter{partyID: partyID, codes: codes, ch: make(chan waitResult, 1)}
 	t.mu.Lock()
 	if c := t.calls[telephonySessionID]; c != nil {
-		for i := range c.parties {
-			if r, done := w.check(c, &c.parties[i]); done {
+		for _, ps := range c.parties {
+			if r, done := w.check(c, ps); done {
 				t.mu.Unlock()
 				return r.p, r.err
 			}
