@@ -11,23 +11,38 @@ import (
 
 // TestAllocationSizes keeps what a call allocates in the size classes the
 // benchmarks were measured with (see BenchmarkTrackerApply and
-// BenchmarkTrackerMemory): a call with room for its first two parties in
-// one object of at most 1280 bytes, and the summary of a call of two
-// parties, with its parties, in one of at most 704. A field added to call,
-// partyState, CallSummary or PartySummary that crosses a class costs every
-// call a whole class more; this test says so when it happens.
+// BenchmarkTrackerMemory), counting the 8-byte header the runtime adds to
+// objects over 512 bytes that hold pointers: a call, with room for its
+// first two parties, in 1280 bytes, and a summary with its parties in
+// 512, 704, 896 and 1152 bytes for one to four parties. A field added to
+// call, partyState, CallSummary or PartySummary that crosses a class
+// costs every call a whole class more; this test says so when it happens.
 func TestAllocationSizes(t *testing.T) {
-	if unsafe.Sizeof(uintptr(0)) != 8 {
-		t.Skip("the size classes are those of 64-bit platforms")
+	if unsafe.Sizeof(uintptr(0)) != 8 || raceEnabled {
+		t.Skip("the size classes are those of 64-bit platforms without the race detector")
 	}
-	if n := unsafe.Sizeof(call{}); n > 1280 {
-		t.Errorf("call is %d bytes, more than the 1280-byte size class", n)
+	if n := unsafe.Sizeof(call{}) + 8; n > 1280 {
+		t.Errorf("call is %d bytes with its header, more than the 1280-byte size class", n)
 	}
-	// newSummary allocates the two together (both are 8-byte aligned)
-	if n := unsafe.Sizeof(CallSummary{}) + 2*unsafe.Sizeof(PartySummary{}); n > 704 {
-		t.Errorf("a summary of two parties is %d bytes, more than the 704-byte size class", n)
+	for n, want := range []uint64{1: 512, 2: 704, 3: 896, 4: 1152} {
+		if n == 0 {
+			continue
+		}
+		const runs = 100
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range runs {
+			summarySink = newSummary(n)
+		}
+		runtime.ReadMemStats(&after)
+		if got := (after.TotalAlloc - before.TotalAlloc) / runs; got != want {
+			t.Errorf("a summary of %d parties takes %d bytes, want %d", n, got, want)
+		}
 	}
 }
+
+// summarySink keeps TestAllocationSizes' summaries on the heap.
+var summarySink *CallSummary
 
 // TestBytesPerLiveCall checks that the heap a tracker keeps per active call
 // of two answered parties stays under 1.5 KiB, strings included (the

@@ -57,8 +57,6 @@ type CallSummary struct {
 	// Parties lists every tracked party of the call, in the order the
 	// tracker first saw them.
 	Parties []PartySummary
-	// Outcome says how the call ended.
-	Outcome Outcome
 	// JourneyID is shared by every session of one caller's journey: the
 	// sessions linked by a party that moved from one to another (an
 	// attended transfer, a merge into a conference, a parked call picked
@@ -69,6 +67,8 @@ type CallSummary struct {
 	// LinkedSessions lists, sorted, the sessions this one is directly
 	// linked to, in either direction (nil when none).
 	LinkedSessions []string
+	// Outcome says how the call ended.
+	Outcome Outcome
 	// Partial is set when transitions of the call may have been lost: a
 	// resync (Reconcile) touched the call, it was evicted, it had more
 	// parties than the cap (WithMaxParties), or a notification came out of
@@ -105,9 +105,9 @@ type PartySummary struct {
 	Peer *PeerID
 	// Answered reports whether the party was ever answered.
 	Answered bool
-	// MissedCall is the party's missedCall flag. (The two flags come
-	// last so that they share a word: a summary of two parties then fits
-	// the 704-byte size class instead of 768.)
+	// MissedCall is the party's missedCall flag. (The flags come last,
+	// sharing a word, as Outcome and Partial do in CallSummary: a summary
+	// of two parties then fits the 704-byte size class instead of 768.)
 	MissedCall bool
 }
 
@@ -362,7 +362,10 @@ func (c *call) summary(k ChangeKind) *CallSummary {
 
 // newSummary returns a zero summary whose Parties has length and capacity
 // n. For the common calls of up to four parties, the summary and its
-// parties are one allocation.
+// parties are one allocation of just the size needed: with the 8-byte
+// header the runtime adds to objects over 512 bytes that hold pointers,
+// 512, 704, 896 and 1152 bytes for one to four parties (see
+// TestAllocationSizes).
 func newSummary(n int) *CallSummary {
 	switch {
 	case n <= 1:
@@ -379,12 +382,19 @@ func newSummary(n int) *CallSummary {
 		})
 		v.s.Parties = v.p[:]
 		return &v.s
-	case n <= 4:
+	case n == 3:
+		v := new(struct {
+			s CallSummary
+			p [3]PartySummary
+		})
+		v.s.Parties = v.p[:]
+		return &v.s
+	case n == 4:
 		v := new(struct {
 			s CallSummary
 			p [4]PartySummary
 		})
-		v.s.Parties = v.p[:n:n]
+		v.s.Parties = v.p[:]
 		return &v.s
 	}
 	return &CallSummary{Parties: make([]PartySummary, n)}
