@@ -13,7 +13,7 @@ import (
 // benchmarks were measured with (see BenchmarkTrackerApply and
 // BenchmarkTrackerMemory), counting the 8-byte header the runtime adds to
 // objects over 512 bytes that hold pointers: a call, with room for its
-// first two parties, in 1280 bytes, and a summary with its parties in
+// first two parties, in 1024 bytes, and a summary with its parties in
 // 512, 704, 896 and 1152 bytes for one to four parties. A field added to
 // call, partyState, CallSummary or PartySummary that crosses a class
 // costs every call a whole class more; this test says so when it happens.
@@ -21,8 +21,8 @@ func TestAllocationSizes(t *testing.T) {
 	if unsafe.Sizeof(uintptr(0)) != 8 || raceEnabled {
 		t.Skip("the size classes are those of 64-bit platforms without the race detector")
 	}
-	if n := unsafe.Sizeof(call{}) + 8; n > 1280 {
-		t.Errorf("call is %d bytes with its header, more than the 1280-byte size class", n)
+	if n := unsafe.Sizeof(call{}) + 8; n > 1024 {
+		t.Errorf("call is %d bytes with its header, more than the 1024-byte size class", n)
 	}
 	for n, want := range []uint64{1: 512, 2: 704, 3: 896, 4: 1152} {
 		if n == 0 {

@@ -159,7 +159,8 @@ const indexFrom = 8
 
 // partyState is a party's latest applied state.
 type partyState struct {
-	p   Party
+	// p is the party, kept compact (see partyHot); p.party() rebuilds it.
+	p   partyHot
 	seq int64
 	// at is the server time of the state, as Unix nanoseconds (0 if
 	// unknown): the notification's event time, or, for a state taken
@@ -497,7 +498,7 @@ func (c *call) snapshot() Call {
 		DroppedParties: int(c.dropped),
 	}
 	for i, ps := range c.parties {
-		out.Parties[i] = ps.p
+		out.Parties[i] = ps.p.party()
 	}
 	slices.SortFunc(out.Parties, func(a, b Party) int { return strings.Compare(a.ID, b.ID) })
 	return out
@@ -540,7 +541,8 @@ func (c *call) addParty(np *Party, seq int64) *partyState {
 	} else {
 		p = new(partyState)
 	}
-	p.p, p.seq = *np, seq
+	p.p.set(np)
+	p.seq = seq
 	c.parties = append(c.parties, p)
 	switch {
 	case c.index != nil:
@@ -610,7 +612,7 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 			}
 			from = ps.p.Status.Code
 			c.tally(&ps.p.Status, -1)
-			merge(&ps.p, np)
+			ps.p.merge(np)
 			c.tally(&ps.p.Status, 1)
 			ps.seq = max(ps.seq, s.Sequence)
 		}
@@ -639,9 +641,12 @@ func (t *Tracker) apply(s *Session, now time.Time, out []Change) []Change {
 		}
 		out = append(out, Change{
 			TelephonySessionID: c.id, PartyID: ps.p.ID, From: from, To: ps.p.Status.Code,
-			Reason: ps.p.Status.Reason, Party: ps.p, Sequence: s.Sequence,
-			Kind: classify(from, &ps.p, answered), Peer: ps.p.Status.PeerID, EventTime: at,
+			Reason: ps.p.Status.Reason, Sequence: s.Sequence,
+			Peer: ps.p.Status.PeerID, EventTime: at,
 		})
+		ch := &out[len(out)-1]
+		ps.p.fill(&ch.Party)
+		ch.Kind = classify(from, &ch.Party, answered)
 		t.announce(c, out[len(out)-1:])
 		if len(t.waiters) > 0 {
 			t.wakeParty(c, ps)
@@ -731,42 +736,6 @@ func (t *Tracker) announce(c *call, ch []Change) {
 	}
 }
 
-// merge updates dst with src, keeping what src does not say: a
-// notification may leave out fields that an earlier one carried.
-func merge(dst, src *Party) {
-	p := *src
-	if p.AccountID == "" {
-		p.AccountID = dst.AccountID
-	}
-	if p.ExtensionID == "" {
-		p.ExtensionID = dst.ExtensionID
-	}
-	if p.Direction == "" {
-		p.Direction = dst.Direction
-	}
-	if p.From == (Endpoint{}) {
-		p.From = dst.From
-	}
-	if p.To == (Endpoint{}) {
-		p.To = dst.To
-	}
-	if p.ConferenceRole == "" {
-		p.ConferenceRole = dst.ConferenceRole
-	}
-	if p.SIPData == nil {
-		p.SIPData = dst.SIPData
-	}
-	if p.UICallInfo == nil {
-		p.UICallInfo = dst.UICallInfo
-	}
-	if p.Recordings == nil {
-		p.Recordings = dst.Recordings
-	}
-	p.QueueCall = p.QueueCall || dst.QueueCall
-	p.MissedCall = p.MissedCall || dst.MissedCall
-	*dst = p
-}
-
 // over reports whether no party of c is still in the call and one left it
 // other than by a hand-off.
 func (c *call) over() bool { return c.inCall == 0 && c.left > 0 }
@@ -822,7 +791,7 @@ func (t *Tracker) resyncParty(c *call, ps *partyState, reason string, asOf, now 
 	c.account(ps, from, ps.answered, true, nanos(asOf))
 	out = append(out, Change{
 		TelephonySessionID: c.id, PartyID: ps.p.ID, From: from, To: Disconnected,
-		Reason: reason, Party: ps.p, Kind: KindResync, EventTime: asOf,
+		Reason: reason, Party: ps.p.party(), Kind: KindResync, EventTime: asOf,
 	})
 	t.announce(c, out[len(out)-1:])
 	if len(t.waiters) > 0 {

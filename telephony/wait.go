@@ -118,10 +118,10 @@ func (w *waiter) check(c *call, ps *partyState) (waitResult, bool) {
 		return waitResult{}, false
 	}
 	if slices.Contains(w.codes, ps.p.Status.Code) {
-		return waitResult{p: ps.p}, true
+		return waitResult{p: ps.p.party()}, true
 	}
 	if w.partyID != "" && ps.p.Status.Code.Final() {
-		return waitResult{err: &CallEndedError{TelephonySessionID: c.id, PartyID: w.partyID, Last: ps.p}}, true
+		return waitResult{err: &CallEndedError{TelephonySessionID: c.id, PartyID: w.partyID, Last: ps.p.party()}}, true
 	}
 	return waitResult{}, false
 }
@@ -131,7 +131,7 @@ func (t *Tracker) lastOf(c *call, partyID string) Party {
 		return Party{}
 	}
 	if ps := t.party(c, partyID); ps != nil {
-		return ps.p
+		return ps.p.party()
 	}
 	return Party{}
 }
