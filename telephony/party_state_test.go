@@ -7,35 +7,20 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ringwatch/ringwatch/internal/testkit/modeltest"
 )
 
-// randomValue fills v (settable) with random values, every field set when
-// full, each one left zero with probability 1/3 otherwise.
-func randomValue(v reflect.Value, rng *rand.Rand, full bool, depth int) {
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(fmt.Sprintf("v%d", rng.IntN(1000)))
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Int, reflect.Int64, reflect.Int32:
-		v.SetInt(int64(1 + rng.IntN(100)))
-	case reflect.Pointer:
-		if depth < 4 {
-			v.Set(reflect.New(v.Type().Elem()))
-			randomValue(v.Elem(), rng, true, depth+1)
-		}
-	case reflect.Slice:
-		if depth < 4 {
-			s := reflect.MakeSlice(v.Type(), 1, 1)
-			randomValue(s.Index(0), rng, true, depth+1)
-			v.Set(s)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if !v.Type().Field(i).IsExported() || (!full && rng.IntN(3) == 0) {
-				continue
-			}
-			randomValue(v.Field(i), rng, full, depth+1)
+// zeroSome leaves each field of the struct v, and of the structs it holds
+// by value, zero with probability 1/3.
+func zeroSome(v reflect.Value, rng *rand.Rand) {
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch {
+		case !v.Type().Field(i).IsExported():
+		case rng.IntN(3) == 0:
+			f.SetZero()
+		case f.Kind() == reflect.Struct:
+			zeroSome(f, rng)
 		}
 	}
 }
@@ -85,8 +70,12 @@ func TestTrackerKeepsEveryPartyField(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i := range 300 {
 		var first, next Party
-		randomValue(reflect.ValueOf(&first).Elem(), rng, i%2 == 0, 0)
-		randomValue(reflect.ValueOf(&next).Elem(), rng, false, 0)
+		modeltest.Fill(&first, rng)
+		if i%2 == 1 {
+			zeroSome(reflect.ValueOf(&first).Elem(), rng)
+		}
+		modeltest.Fill(&next, rng)
+		zeroSome(reflect.ValueOf(&next).Elem(), rng)
 		if i%5 == 0 {
 			next = Party{} // a party that says nothing but its state
 		}

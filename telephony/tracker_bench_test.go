@@ -3,10 +3,8 @@ package telephony
 import (
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"strconv"
 	"testing"
-	"time"
 )
 
 // benchStream returns the notifications of calls calls, made from the
@@ -135,34 +133,10 @@ func BenchmarkTrackerMemory(b *testing.B) {
 		b.Run("calls="+strconv.Itoa(n), func(b *testing.B) {
 			var perCall float64
 			for range b.N {
-				tr := NewTracker(WithMaxCalls(0))
-				var before, after runtime.MemStats
-				runtime.GC()
-				runtime.ReadMemStats(&before)
-				for i := range n {
-					sid := fmt.Sprintf("s-%032x", i)
-					for j, dir := range []string{Outbound, Inbound} {
-						s := &Session{
-							Sequence: int64(j + 1), TelephonySessionID: sid, SessionID: strconv.Itoa(400000000 + i),
-							ServerID: "10.13.22.28.TAM", EventTime: time.Now(), Origin: Origin{Type: OriginCall},
-							Parties: []Party{{
-								ID: fmt.Sprintf("p-%032x-%d", i, j+1), AccountID: "809646016", ExtensionID: strconv.Itoa(809646016 + j),
-								Direction: dir,
-								From:      Endpoint{PhoneNumber: "+14083388064", Name: "Caller Name"},
-								To:        Endpoint{PhoneNumber: "+19043014558", Name: "Agent Name", ExtensionID: "809646016"},
-								Status:    Status{Code: Answered},
-							}},
-						}
-						tr.Apply(s)
-					}
+				var err error
+				if perCall, err = heapPerLiveCall(n); err != nil {
+					b.Fatal(err)
 				}
-				runtime.GC()
-				runtime.ReadMemStats(&after)
-				if st := tr.Stats(); st.Active != n {
-					b.Fatalf("%d active calls, want %d", st.Active, n)
-				}
-				perCall = float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
-				runtime.KeepAlive(tr)
 			}
 			b.ReportMetric(perCall, "bytes/call")
 		})

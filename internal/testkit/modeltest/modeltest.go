@@ -121,6 +121,12 @@ func structTypes(t *testing.T, dir string) []string {
 
 var timeType = reflect.TypeFor[time.Time]()
 
+// Fill sets every exported field of *ptr, recursively, to a random
+// non-zero value, as RoundTrip does (see fill).
+func Fill(ptr any, rng *rand.Rand) {
+	fill(reflect.ValueOf(ptr).Elem(), rng, 0)
+}
+
 // fill sets every exported field of v, recursively, to a random non-zero
 // value: strings (with escapes and non-ASCII now and then), positive
 // integers, true, timestamps with nanoseconds and a zone offset, and
